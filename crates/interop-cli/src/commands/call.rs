@@ -1,0 +1,101 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use interop_host::Host;
+use serde_json::Value;
+
+#[derive(Debug, clap::Args)]
+pub struct CallArgs {
+    /// The plugin's manifest (plugin.json).
+    manifest: PathBuf,
+    /// The action to run.
+    action: String,
+    /// The action's input, as JSON (e.g. '"World"' or '{"name": "World"}').
+    #[arg(long, short, default_value = "null")]
+    input: String,
+    /// Print the whole result as JSON instead of its text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProviderArgs {
+    /// The plugin's manifest (plugin.json).
+    manifest: PathBuf,
+    /// The provider to ask.
+    provider: String,
+    /// Print the whole answer as JSON instead of its text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmitArgs {
+    /// The plugin's manifest (plugin.json).
+    manifest: PathBuf,
+    /// The event name (as in the manifest's hooks).
+    event: String,
+    /// The event's payload, as JSON.
+    #[arg(long, short, default_value = "null")]
+    payload: String,
+}
+
+fn parse_json(text: &str, what: &str) -> anyhow::Result<Value> {
+    serde_json::from_str(text)
+        .with_context(|| format!("{what} is not JSON (strings need quotes: '\"World\"')"))
+}
+
+fn load(host: &Host, manifest: &PathBuf) -> anyhow::Result<String> {
+    Ok(host.load(manifest)?.name().to_owned())
+}
+
+pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
+    let input = parse_json(&args.input, "--input")?;
+    let host = Host::new();
+    let name = load(&host, &args.manifest)?;
+    let result = host.invoke(&name, &args.action, input)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else if let Some(text) = &result.text {
+        println!("{text}");
+    } else if let Some(data) = &result.data {
+        println!("{}", serde_json::to_string_pretty(data)?);
+    }
+    if !result.success {
+        if let Some(err) = &result.error {
+            eprintln!("error: {err}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
+    let host = Host::new();
+    let name = load(&host, &args.manifest)?;
+    let result = host.get_provider(&name, &args.provider)?;
+    match (&result.text, args.json) {
+        (Some(text), false) => println!("{text}"),
+        _ => println!("{}", serde_json::to_string_pretty(&result)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
+    let payload = parse_json(&args.payload, "--payload")?;
+    let host = Host::new();
+    let name = load(&host, &args.manifest)?;
+    let mut outcomes = host.emit(&args.event, payload);
+    match outcomes.remove(&name) {
+        None => {
+            eprintln!("plugin `{name}` has no hook for `{}`", args.event);
+            Ok(ExitCode::FAILURE)
+        }
+        Some(Ok(value)) => {
+            println!("{}", serde_json::to_string_pretty(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Err(err)) => Err(err.into()),
+    }
+}

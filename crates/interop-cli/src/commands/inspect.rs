@@ -1,0 +1,112 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use interop_protocol::load_manifest;
+use interop_sandbox::Policy;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The plugin's manifest (plugin.json).
+    manifest: PathBuf,
+    /// Print the manifest as JSON instead.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let loaded = load_manifest(&args.manifest)?;
+    let m = &loaded.manifest;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(m)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let policy = Policy::from_manifest(&loaded)?;
+    println!("{} {}", m.name, m.version);
+    if let Some(d) = &m.description {
+        println!("  {d}");
+    }
+    println!(
+        "language:  {}",
+        m.language.as_deref().unwrap_or("(unspecified)")
+    );
+    let paths: Vec<String> = m
+        .interop
+        .paths()
+        .iter()
+        .map(|(f, p)| format!("{f}={p}"))
+        .collect();
+    println!("interop:   {} {}", m.interop.protocol(), paths.join(" "));
+    println!(
+        "actions:   {}",
+        if m.actions.is_empty() { "(none)" } else { "" }
+    );
+    for a in &m.actions {
+        println!(
+            "  {:<16} -> {:<16} {}",
+            a.name,
+            a.handler(),
+            a.description.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "providers: {}",
+        if m.providers.is_empty() { "(none)" } else { "" }
+    );
+    for p in &m.providers {
+        println!(
+            "  {:<16} -> {:<16} {}",
+            p.name,
+            p.handler(),
+            p.description.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "hooks:     {}",
+        if m.hooks.is_empty() { "(none)" } else { "" }
+    );
+    for h in &m.hooks {
+        println!("  {:<16} -> {}", h.event, h.handler);
+    }
+    println!("permissions:");
+    if policy.fs.is_empty() {
+        println!("  fs:      (none)");
+    }
+    for root in &policy.fs {
+        let mode = match (root.read, root.write) {
+            (true, true) => "read+write",
+            (true, false) => "read",
+            (false, true) => "write",
+            (false, false) => "none",
+        };
+        println!("  fs:      {} ({mode})", root.path.display());
+    }
+    match &policy.network {
+        None => println!("  network: (none)"),
+        Some(net) => {
+            for p in &net.prefixes {
+                println!("  network: {} [{}]", p.as_str(), net.methods.join(", "));
+            }
+            println!(
+                "           timeout {} ms, responses up to {} bytes, redirects not followed",
+                net.timeout.as_millis(),
+                net.max_response_bytes
+            );
+        }
+    }
+    println!(
+        "  env:     {}",
+        if policy.env.is_empty() {
+            "(none)".to_owned()
+        } else {
+            policy.env.join(", ")
+        }
+    );
+    println!("limits:");
+    println!("  memory:  {} MiB", policy.memory_bytes / (1024 * 1024));
+    println!("  timeout: {} ms per call", policy.timeout.as_millis());
+    println!("  message: {} bytes", policy.max_message_bytes);
+    if let Some(fuel) = policy.fuel {
+        println!("  fuel:    {fuel}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

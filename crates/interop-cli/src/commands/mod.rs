@@ -1,0 +1,48 @@
+//! The subcommands, one module each.
+
+mod call;
+mod inspect;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Host plugins written in any language: validate, inspect and call them.
+#[derive(Debug, Parser)]
+#[command(name = "interop", version, about)]
+pub struct Cli {
+    /// Log what the host does (or set INTEROP_LOG, e.g. INTEROP_LOG=debug).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check manifests against plugin.schema.json and interop's rules (exit 1 if any fails).
+    Validate(validate::Args),
+    /// Print the JSON Schema of plugin.json.
+    Schema,
+    /// Show what a plugin declares: actions, providers, hooks, permissions and limits.
+    Inspect(inspect::Args),
+    /// Run one action of a plugin and print its result.
+    Call(call::CallArgs),
+    /// Ask one provider of a plugin and print its answer.
+    Provider(call::ProviderArgs),
+    /// Deliver a hook event to a plugin and print what its handlers returned.
+    Emit(call::EmitArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Schema => schema::run(),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Call(args) => call::run_call(args),
+        Command::Provider(args) => call::run_provider(args),
+        Command::Emit(args) => call::run_emit(args),
+    }
+}

@@ -1,0 +1,30 @@
+//! `interop`: validate, inspect and call plugins from the command line.
+//!
+//! A thin layer over `interop-host`: every subcommand is a few calls into the library,
+//! so whatever the CLI can do, an application can do the same way.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = commands::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("INTEROP_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(if cli.verbose { "info" } else { "warn" })
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The interop plugin host: load `plugin.json` manifests and get back each plugin, whatever
+//! language and backend it uses, as an `Arc<dyn Plugin>`.
+//!
+//! ```no_run
+//! use interop_host::Host;
+//! use serde_json::json;
+//!
+//! let host = Host::new();
+//! let greeter = host.load("examples/plugins/rust-greeter/plugin.json")?;
+//! let result = host.invoke(greeter.name(), "greet", json!("World"))?;
+//! println!("{}", result.text.unwrap_or_default());
+//! # Ok::<(), interop_host::HostError>(())
+//! ```
+//!
+//! This crate owns discovery, the plugin table and lifecycle, the shared audit trail, and
+//! the application's own host functions. It owns no engine: each backend crate provides
+//! a [`Backend`] (enabled by this crate's cargo features `wasm`, `ffi`, `js`, `ipc`), and
+//! every plugin reaches the host only through the [`HostServices`] built here from its
+//! manifest's policy.
+#![deny(missing_docs)]
+
+mod backends;
+mod error;
+mod host;
+
+pub use error::HostError;
+pub use host::{discover, Host};
+
+pub use interop_protocol::{
+    ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,
+    PluginError, Protocol, ProviderGet, ProviderResult,
+};
+pub use interop_sandbox::{AuditTrail, Backend, HostServices, HostSink, MemorySink, Policy};

@@ -1,0 +1,37 @@
+//! The vocabulary every part of interop shares.
+//!
+//! This crate owns:
+//! - the `plugin.json` manifest types ([`manifest`]) and their JSON Schema, from which the
+//!   repository's `plugin.schema.json` is generated ([`schema`]);
+//! - loading and validating a manifest, reporting every problem with its JSON path ([`validate`]);
+//! - the action / provider / hook messages that cross every plugin boundary ([`message`]);
+//! - the structured error that crosses those boundaries ([`error`]);
+//! - the JSON-RPC 2.0 envelope used by the IPC transports ([`jsonrpc`]);
+//! - the [`Plugin`] trait, the one seam every backend implements.
+//!
+//! It owns no I/O beyond reading a manifest file, no policy and no engine: the sandbox
+//! crate enforces permissions and the backend crates run plugins.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod jsonrpc;
+pub mod manifest;
+pub mod message;
+pub mod plugin;
+pub mod schema;
+pub mod validate;
+
+pub use error::{ErrorKind, PluginError};
+pub use manifest::{
+    Action, FfiInterop, FsPermission, Hook, Interop, IpcInterop, IpcTransport, JsInterop, Limits,
+    Manifest, NetworkPermission, Permissions, Protocol, Provider, SubprocessInterop, WasmInterop,
+};
+pub use message::{ActionInvoke, ActionResult, HookEvent, Message, ProviderGet, ProviderResult};
+pub use plugin::Plugin;
+pub use validate::{load_manifest, validate_value, LoadedManifest, ManifestError, Problem};
+
+/// Version of the wire protocol (messages and host API) spoken by this crate.
+///
+/// Out-of-process plugins report the version they speak in their handshake; a plugin
+/// whose major version differs is refused.
+pub const PROTOCOL_VERSION: &str = "1.0";

@@ -1,0 +1,83 @@
+//! The [`Plugin`] trait: the one seam between the host and every backend.
+//!
+//! Whatever runs a plugin (wasmtime, a native library, V8, a child process), the host sees
+//! the same four operations. The trait is synchronous and takes `&self` on purpose:
+//!
+//! - synchronous, because most engines are (a wasm call, a V8 call, an FFI call run to
+//!   completion on one thread) and an async trait would force a runtime on every embedder.
+//!   Backends that are asynchronous inside (IPC) block on their own runtime.
+//! - `&self`, so that the host can share one plugin between threads behind an `Arc`;
+//!   each backend decides how calls are serialised (a mutex around a wasm store, a
+//!   channel to an isolate's thread, many in-flight requests on one socket).
+//!
+//! Every failure, including a plugin that crashes, loops or runs out of memory, comes back
+//! as a [`PluginError`]; an implementation never panics on a plugin's behalf.
+
+use serde_json::Value;
+
+use crate::{
+    ActionInvoke, ActionResult, HookEvent, Manifest, PluginError, ProviderGet, ProviderResult,
+};
+
+/// A loaded plugin, whatever its backend.
+pub trait Plugin: Send + Sync {
+    /// The manifest the plugin was loaded from.
+    fn manifest(&self) -> &Manifest;
+
+    /// The plugin's name (from its manifest).
+    fn name(&self) -> &str {
+        &self.manifest().name
+    }
+
+    /// Runs an action. An action that reports failure comes back as `Ok` with
+    /// `success: false`; `Err` means the call itself failed (unknown action, trap, limit).
+    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError>;
+
+    /// Asks a provider for its value.
+    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError>;
+
+    /// Delivers a host event to the hook handlers the manifest declares for it, in order,
+    /// and returns what they returned (an array, one entry per handler; empty when no hook
+    /// handles the event).
+    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError>;
+
+    /// Releases the plugin's engine resources. Later calls fail with a `not_found` error.
+    /// Unloading twice is not an error.
+    fn unload(&self) -> Result<(), PluginError>;
+}
+
+/// The error every backend returns for an action the manifest does not declare.
+pub fn unknown_action(manifest: &Manifest, action: &str) -> PluginError {
+    let known: Vec<&str> = manifest.actions.iter().map(|a| a.name.as_str()).collect();
+    PluginError::not_found(format!(
+        "plugin `{}` has no action `{action}` (it declares: {})",
+        manifest.name,
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    ))
+    .in_plugin(&manifest.name)
+}
+
+/// The error every backend returns for a provider the manifest does not declare.
+pub fn unknown_provider(manifest: &Manifest, provider: &str) -> PluginError {
+    let known: Vec<&str> = manifest.providers.iter().map(|p| p.name.as_str()).collect();
+    PluginError::not_found(format!(
+        "plugin `{}` has no provider `{provider}` (it declares: {})",
+        manifest.name,
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    ))
+    .in_plugin(&manifest.name)
+}
+
+/// The error every backend returns once a plugin is unloaded.
+pub fn unloaded(manifest: &Manifest) -> PluginError {
+    PluginError::not_found(format!("plugin `{}` is unloaded", manifest.name))
+        .in_plugin(&manifest.name)
+}

@@ -1,0 +1,38 @@
+//! The sandbox every interop backend runs plugins in.
+//!
+//! This crate owns:
+//! - the capability [`Policy`] built from a manifest's permissions and limits
+//!   (64 MiB memory and 10 s per call unless the manifest says otherwise);
+//! - secure path resolution ([`paths`]): no `..`, nothing outside the granted roots,
+//!   symlinks followed and checked;
+//! - URL and method checks ([`urls`]) on parsed URLs, so that look-alike hosts, userinfo
+//!   and percent-encoding cannot widen a grant;
+//! - the [`AuditTrail`] of every host call;
+//! - the host services ([`HostServices`]): log, env, filesystem, HTTP fetch, time, sleep
+//!   and trace, each implemented once here, checked by the policy and audited, so that
+//!   a backend only adapts them to its ABI;
+//! - the [`Backend`] trait a backend implements to load plugins of its protocol.
+//!
+//! It runs no plugin code and knows no engine.
+#![deny(missing_docs)]
+
+pub mod audit;
+pub mod backend;
+pub mod fetch;
+pub mod fs;
+pub mod log;
+pub mod paths;
+pub mod policy;
+pub mod services;
+pub mod urls;
+
+pub use audit::{AuditEvent, AuditOutcome, AuditTrail};
+pub use backend::Backend;
+pub use fetch::{FetchRequest, FetchResponse};
+pub use fs::{DirEntry, FileStat};
+pub use log::{HostSink, LogLevel, LogRecord, MemorySink, TraceEvent, TracingSink};
+pub use policy::{Access, FsRoot, NetworkPolicy, Policy, PolicyError};
+pub use services::{HostFunction, HostFunctions, HostServices};
+pub use urls::UrlPrefix;
+
+pub use interop_protocol::{ErrorKind, PluginError};

@@ -1,0 +1,150 @@
+//! `cargo xtask`: the project's automation, in Rust so that it runs wherever cargo does.
+//!
+//! - `cargo xtask demo`: set up what the demo needs, then validate, inspect and call the
+//!   example plugins.
+//! - `cargo xtask test`: install guest toolchains, build the sample plugins, run every test.
+//! - `cargo xtask setup`: install guest toolchains and engines only (idempotent).
+//! - `cargo xtask build-plugins` / `test-plugins`: build the sample plugins / and run the
+//!   integration tests against them.
+//! - `cargo xtask schema [--check]`: regenerate (or check) `plugin.schema.json`.
+//! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+//!
+//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`).
+
+mod ffi;
+mod ipc;
+mod js;
+mod util;
+mod wasm;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+
+use util::{cargo, root, step};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set up, then validate, inspect and call the example plugins.
+    Demo,
+    /// Install toolchains, build sample plugins, run the whole test suite.
+    Test,
+    /// Install guest toolchains and engines (idempotent).
+    Setup,
+    /// Build the sample plugins in examples/plugins.
+    BuildPlugins,
+    /// Build the sample plugins and run the integration tests against them.
+    TestPlugins,
+    /// Regenerate plugin.schema.json from the manifest types.
+    Schema {
+        /// Fail if the checked-in file is stale instead of rewriting it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// rustfmt --check and clippy -D warnings.
+    Lint,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Demo => demo(),
+        Command::Test => test(),
+        Command::Setup => setup(),
+        Command::BuildPlugins => build_plugins(),
+        Command::TestPlugins => {
+            build_plugins()?;
+            step("integration tests against the sample plugins");
+            cargo(&["test", "--workspace", "--tests", "--", "--include-ignored"])
+        }
+        Command::Schema { check } => schema(check),
+        Command::Lint => lint(),
+    }
+}
+
+fn setup() -> Result<()> {
+    wasm::setup()?;
+    ffi::setup()?;
+    js::setup()?;
+    ipc::setup()?;
+    Ok(())
+}
+
+fn build_plugins() -> Result<()> {
+    setup()?;
+    wasm::build_plugins()?;
+    ffi::build_plugins()?;
+    js::build_plugins()?;
+    ipc::build_plugins()?;
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    build_plugins()?;
+    schema(true)?;
+    step("cargo test --workspace");
+    cargo(&["test", "--workspace"])
+}
+
+fn schema(check: bool) -> Result<()> {
+    let path = root().join("plugin.schema.json");
+    let text = interop_protocol::schema::manifest_schema_text();
+    if check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != text {
+            bail!("{} is stale: run `cargo xtask schema`", path.display());
+        }
+        println!("plugin.schema.json is up to date");
+    } else {
+        std::fs::write(&path, text)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn lint() -> Result<()> {
+    step("cargo fmt --check");
+    cargo(&["fmt", "--all", "--check"])?;
+    step("cargo clippy");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])
+}
+
+fn demo() -> Result<()> {
+    build_plugins()?;
+    step("building the interop CLI");
+    cargo(&["build", "--quiet", "-p", "interop-cli"])?;
+    let interop = root().join("target/debug/interop");
+    let interop = interop.to_str().unwrap_or("interop");
+    step("interop validate examples/ (every manifest must pass)");
+    util::run(
+        interop,
+        &["validate", "examples/manifests", "examples/plugins"],
+    )?;
+    step("interop validate examples/invalid/ (every manifest must fail, naming the JSON path)");
+    if util::run(interop, &["validate", "examples/invalid"]).is_ok() {
+        bail!("a manifest in examples/invalid was accepted");
+    }
+    step("interop inspect examples/manifests/seed-002/plugin.json");
+    util::run(
+        interop,
+        &["inspect", "examples/manifests/seed-002/plugin.json"],
+    )?;
+    wasm::demo(interop)?;
+    ffi::demo(interop)?;
+    js::demo(interop)?;
+    ipc::demo(interop)?;
+    println!("\ndemo finished");
+    Ok(())
+}
