@@ -10,5 +10,8 @@ use interop_sandbox::Backend;
 pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     #[allow(unused_mut)]
     let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
+    // Each backend crate adds its line here, e.g.:
+    // #[cfg(feature = "wasm")]
+    // backends.push(Arc::new(interop_wasm::WasmBackend::default()));
     backends
 }
