@@ -1,18 +1,316 @@
 //! Steps of the wasm backend: toolchains to install, sample plugins to build, demo to run.
+//!
+//! Guest toolchains (all idempotent, each printing what it does):
+//! - Rust: `rustup target add wasm32-wasip1`.
+//! - Go >= 1.24 (needed for `//go:wasmexport`): Debian's `golang-1.26-go` from
+//!   trixie-backports, downloaded and unpacked into `.tools/go` with a private apt
+//!   configuration (the system's sources are left alone). Standard Go, not TinyGo: TinyGo
+//!   is in no registry we can reach.
+//! - C: Debian's clang, lld, wasi-libc and the wasm32 compiler-rt builtins.
+//! - AssemblyScript: `npm ci` in the AssemblyScript sample (version pinned by its lockfile).
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use interop_protocol::Interop;
+
+use crate::util::{apt_fetch_unpack, apt_install, root, run_in, step};
+
+/// The Debian suite Go comes from (bookworm-backports stops at Go 1.23).
+const GO_SOURCES: &str = "deb http://deb.debian.org/debian trixie-backports main";
+/// The Go packages unpacked into `.tools/go`.
+const GO_PACKAGES: &[&str] = &["golang-1.26-go", "golang-1.26-src"];
+/// Where the unpacked Go lives, below `.tools/go`.
+const GO_ROOT: &str = "usr/lib/go-1.26";
+/// Debian packages for C guests: `clang --target=wasm32-wasi --sysroot=/usr`.
+const C_PACKAGES: &[&str] = &[
+    "clang",
+    "lld",
+    "llvm",
+    "wasi-libc",
+    "libclang-rt-dev-wasm32",
+];
+/// The greeters the demo calls, one per language.
+const DEMO: &[&str] = &[
+    "rust-greeter",
+    "go-greeter",
+    "assemblyscript-greeter",
+    "c-greeter",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Lang {
+    Rust,
+    Go,
+    C,
+    AssemblyScript,
+}
 
 /// Installs what the wasm sample plugins and tests need (idempotent).
 pub fn setup() -> Result<()> {
+    rust_target()?;
+    go_toolchain()?;
+    apt_install(C_PACKAGES)?;
     Ok(())
 }
 
-/// Builds the wasm sample plugins.
+/// Builds every `protocol: "wasm"` sample under examples/plugins that has sources to
+/// compile, into the manifest's `wasmPath`, skipping those whose output is newer than
+/// their sources. The language is told by the project files: `Cargo.toml` (Rust),
+/// `go.mod` (Go), `package.json` (AssemblyScript), `src/*.c` (C); a directory with none
+/// (a `.wat` module, say) needs no build.
 pub fn build_plugins() -> Result<()> {
+    let plugins = root().join("examples/plugins");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&plugins)
+        .with_context(|| format!("cannot list {}", plugins.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("plugin.json").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let loaded = interop_protocol::load_manifest(dir.join("plugin.json"))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let Interop::Wasm(wasm) = &loaded.manifest.interop else {
+            continue;
+        };
+        let Some(lang) = language(&dir) else {
+            continue;
+        };
+        let name = loaded.manifest.name.clone();
+        let out = loaded.resolve(&wasm.wasm_path);
+        if up_to_date(&dir, &out)? {
+            println!("wasm: {name} is up to date");
+            continue;
+        }
+        step(&format!("wasm: building {name} ({lang:?})"));
+        match lang {
+            Lang::Rust => build_rust(&dir, &out)?,
+            Lang::Go => build_go(&dir, &out)?,
+            Lang::C => build_c(&dir, &out)?,
+            Lang::AssemblyScript => build_assemblyscript(&dir)?,
+        }
+        if !out.is_file() {
+            bail!("building {name} did not produce {}", out.display());
+        }
+    }
     Ok(())
 }
 
-/// Shows the wasm backend with the `interop` binary at `interop`.
-pub fn demo(_interop: &str) -> Result<()> {
+fn language(dir: &Path) -> Option<Lang> {
+    if dir.join("Cargo.toml").is_file() {
+        Some(Lang::Rust)
+    } else if dir.join("go.mod").is_file() {
+        Some(Lang::Go)
+    } else if dir.join("package.json").is_file() {
+        Some(Lang::AssemblyScript)
+    } else if dir.join("src").is_dir()
+        && std::fs::read_dir(dir.join("src")).ok()?.any(|e| {
+            e.map(|e| e.path().extension().is_some_and(|x| x == "c"))
+                .unwrap_or(false)
+        })
+    {
+        Some(Lang::C)
+    } else {
+        None
+    }
+}
+
+/// Shows the wasm backend with the `interop` binary at `interop`: the same greeter in
+/// four languages, with identical output.
+pub fn demo(interop: &str) -> Result<()> {
+    for name in DEMO {
+        let manifest = format!("examples/plugins/{name}/plugin.json");
+        step(&format!(
+            "interop call {manifest} greet --input '\"World\"'"
+        ));
+        crate::util::run(
+            interop,
+            &["call", &manifest, "greet", "--input", "\"World\""],
+        )?;
+    }
+    Ok(())
+}
+
+fn rust_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("cannot run rustup")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-wasip1")
+    {
+        return Ok(());
+    }
+    step("rustup target add wasm32-wasip1");
+    crate::util::run("rustup", &["target", "add", "wasm32-wasip1"])
+}
+
+/// `.tools/go/usr/lib/go-1.26`, the GOROOT of the Go toolchain setup unpacks.
+fn go_root() -> PathBuf {
+    root().join(".tools/go").join(GO_ROOT)
+}
+
+fn go_toolchain() -> Result<()> {
+    if go_root().join("bin/go").is_file() && go_root().join("src/runtime").is_dir() {
+        return Ok(());
+    }
+    step(&format!(
+        "fetching Go ({}) from Debian trixie-backports into .tools/go",
+        GO_PACKAGES.join(", ")
+    ));
+    apt_fetch_unpack(GO_PACKAGES, &root().join(".tools/go"), Some(GO_SOURCES))?;
+    if !go_root().join("bin/go").is_file() {
+        bail!(
+            "unpacking {} did not produce {}",
+            GO_PACKAGES.join(", "),
+            go_root().join("bin/go").display()
+        );
+    }
+    Ok(())
+}
+
+/// A `go` command with the unpacked toolchain, its caches under `.tools`, and no
+/// network (the guests use only the standard library).
+fn go_command(dir: &Path) -> Command {
+    let tools = root().join(".tools");
+    let mut cmd = Command::new(go_root().join("bin/go"));
+    cmd.current_dir(dir)
+        .env("GOROOT", go_root())
+        .env("GOPATH", tools.join("gopath"))
+        .env("GOCACHE", tools.join("gocache"))
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("CGO_ENABLED", "0");
+    cmd
+}
+
+fn build_go(dir: &Path, out: &Path) -> Result<()> {
+    let out_s = out.display().to_string();
+    let mut cmd = go_command(dir);
+    cmd.args(["build", "-buildmode=c-shared", "-o", &out_s, "."]);
+    status(cmd, "go build -buildmode=c-shared")
+}
+
+fn build_rust(dir: &Path, out: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = dir.join("target");
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(dir).env("CARGO_TARGET_DIR", &target).args([
+        "build",
+        "--quiet",
+        "--target",
+        "wasm32-wasip1",
+        "--release",
+    ]);
+    status(cmd, "cargo build --target wasm32-wasip1 --release")?;
+    let wasm = std::fs::read_dir(target.join("wasm32-wasip1/release"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .with_context(|| format!("no .wasm under {}", target.display()))?;
+    copy(&wasm, out)
+}
+
+fn build_c(dir: &Path, out: &Path) -> Result<()> {
+    let pdk = root().join("examples/pdk/c");
+    let mut sources: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(dir.join("src"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "c") {
+            sources.push(path.display().to_string());
+        }
+    }
+    sources.sort();
+    std::fs::create_dir_all(dir.join("dist"))?;
+    let include = format!("-I{}", pdk.display());
+    let out_s = out.display().to_string();
+    let mut args = vec![
+        "--target=wasm32-wasi",
+        "--sysroot=/usr",
+        "-mexec-model=reactor",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-s",
+        include.as_str(),
+        "-o",
+        out_s.as_str(),
+    ];
+    args.extend(sources.iter().map(String::as_str));
+    run_in("clang", &args, dir)
+}
+
+fn build_assemblyscript(dir: &Path) -> Result<()> {
+    let asc = dir.join("node_modules/.bin/asc");
+    if !asc.is_file() {
+        step("npm ci (AssemblyScript, pinned by package-lock.json)");
+        run_in("npm", &["ci", "--no-audit", "--no-fund"], dir)?;
+    }
+    run_in("npm", &["run", "--silent", "build"], dir)
+}
+
+/// Whether `out` exists and is newer than every source file of the plugin in `dir`
+/// (and of the PDKs it builds on).
+fn up_to_date(dir: &Path, out: &Path) -> Result<bool> {
+    let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else {
+        return Ok(false);
+    };
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    for tree in [
+        dir.to_path_buf(),
+        root().join("examples/pdk"),
+        root().join("crates/interop-pdk"),
+    ] {
+        newest = newest.max(newest_source(&tree)?);
+    }
+    Ok(newest <= built)
+}
+
+fn newest_source(dir: &Path) -> Result<std::time::SystemTime> {
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    if !dir.is_dir() {
+        return Ok(newest);
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if matches!(name.as_ref(), "target" | "dist" | "node_modules" | "data") {
+            continue;
+        }
+        let meta = entry.metadata()?;
+        let time = if meta.is_dir() {
+            newest_source(&path)?
+        } else {
+            meta.modified()?
+        };
+        newest = newest.max(time);
+    }
+    Ok(newest)
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(from, to)
+        .with_context(|| format!("copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+fn status(mut cmd: Command, what: &str) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start `{what}`"))?;
+    if !status.success() {
+        bail!("`{what}` failed ({status})");
+    }
     Ok(())
 }
