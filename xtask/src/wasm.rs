@@ -193,7 +193,15 @@ fn go_command(dir: &Path) -> Command {
 fn build_go(dir: &Path, out: &Path) -> Result<()> {
     let out_s = out.display().to_string();
     let mut cmd = go_command(dir);
-    cmd.args(["build", "-buildmode=c-shared", "-o", &out_s, "."]);
+    cmd.args([
+        "build",
+        "-buildmode=c-shared",
+        "-trimpath",
+        "-ldflags=-s -w",
+        "-o",
+        &out_s,
+        ".",
+    ]);
     status(cmd, "go build -buildmode=c-shared")
 }
 

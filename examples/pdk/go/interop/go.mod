@@ -1,0 +1,3 @@
+module example.invalid/interop
+
+go 1.24

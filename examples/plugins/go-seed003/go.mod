@@ -1,0 +1,3 @@
+module example.invalid/go-seed003
+
+go 1.24
