@@ -118,7 +118,7 @@ impl Policy {
             )));
         }
         let upper = method.to_ascii_uppercase();
-        if !net.methods.iter().any(|m| *m == upper) {
+        if !net.methods.contains(&upper) {
             return Err(deny(format!(
                 "method not allowed (allowed: {})",
                 net.methods.join(", ")
