@@ -43,6 +43,15 @@ fn example_manifests_are_valid() {
 }
 
 #[test]
+fn sample_plugin_manifests_are_valid() {
+    for path in manifests_under(&repo().join("examples/plugins")) {
+        if let Err(e) = load_manifest(&path) {
+            panic!("{e}");
+        }
+    }
+}
+
+#[test]
 fn invalid_examples_are_rejected_with_a_json_path() {
     let found = manifests_under(&repo().join("examples/invalid"));
     assert!(found.len() >= 10, "{found:?}");
