@@ -1,6 +1,44 @@
-//! interop backend: native shared-library plugins and declared-type C calls through libloading + libffi.
+//! interop backend for native code: declared-type C calls and native plugins.
 //!
-//! This crate will implement [`interop_protocol::Plugin`] for its protocol and adapt the
-//! host services of `interop-sandbox` to its ABI. It is a placeholder until its backend
-//! issue lands.
+//! This crate owns:
+//! - ad-hoc calls of C functions with types declared at run time ([`Library`],
+//!   [`Function`], [`Type`], [`Arg`], [`Value`]), on libloading for symbols and libffi for
+//!   the calling convention, with short library names (`c`, `m`, `z`) resolved to the
+//!   platform's file names;
+//! - the native plugin ABI ([`abi`]): the `extern "C"` descriptor a shared library exports,
+//!   JSON in and out, and the host callback table (log, and every host function by name);
+//! - [`NativePlugin`], a library speaking that ABI loaded in-process behind the
+//!   [`interop_protocol::Plugin`] trait, with load-time checks that turn a wrong library
+//!   into an error instead of a crash;
+//! - [`FfiBackend`], the [`interop_sandbox::Backend`] for `protocol: "ffi"`.
+//!
+//! It does not own the policy or the host functions (`interop-sandbox` does; the callback
+//! table only adapts them), and it does not run child processes: isolated mode
+//! (`isolated: true`) is delegated to a subprocess backend handed to
+//! [`FfiBackend::with_isolation`] by whoever composes the backends (the host).
+//!
+//! ```no_run
+//! use interop_ffi::{Arg, Library, Type, Value};
+//!
+//! let libc = Library::open("c")?;
+//! let atoi = libc.func("atoi", Type::I32, &[Type::CStr])?;
+//! assert_eq!(atoi.call([Arg::from("123")])?, Value::I32(123));
+//! # Ok::<(), interop_ffi::FfiError>(())
+//! ```
 #![deny(missing_docs)]
+
+pub mod abi;
+mod backend;
+mod error;
+mod function;
+mod host;
+mod library;
+mod plugin;
+mod types;
+
+pub use backend::{default_runner, FfiBackend, RUNNER_ENV, SERVE_SUBCOMMAND};
+pub use error::FfiError;
+pub use function::Function;
+pub use library::Library;
+pub use plugin::{library_path, NativePlugin};
+pub use types::{Arg, Type, Value};
