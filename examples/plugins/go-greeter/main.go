@@ -7,17 +7,33 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"example.invalid/interop"
 )
+
+// nameOf returns the name an action was given: its input, a JSON string.
+func nameOf(action string, input json.RawMessage) (string, error) {
+	var value any
+	if json.Unmarshal(input, &value) == nil {
+		if name, ok := value.(string); ok {
+			return name, nil
+		}
+	}
+	return "", errors.New(action + ": expected the name as a JSON string")
+}
 
 // greet: "World" -> "Hello, World!", prefixed by $GREETER_PREFIX and a space when the
 // variable is granted and set.
 //
 //go:wasmexport greet
 func greet() {
-	interop.Run(func(name string) (string, error) {
+	interop.Run(func(input json.RawMessage) (string, error) {
+		name, err := nameOf("greet", input)
+		if err != nil {
+			return "", err
+		}
 		interop.Info("greet " + name)
 		greeting := "Hello, " + name + "!"
 		if prefix, ok := interop.GetEnv("GREETER_PREFIX"); ok && prefix != "" {
@@ -31,7 +47,11 @@ func greet() {
 //
 //go:wasmexport farewell
 func farewell() {
-	interop.Run(func(name string) (string, error) {
+	interop.Run(func(input json.RawMessage) (string, error) {
+		name, err := nameOf("farewell", input)
+		if err != nil {
+			return "", err
+		}
 		interop.Info("farewell " + name)
 		return "Goodbye, " + name + "!", nil
 	})

@@ -4,9 +4,18 @@
 use interop_pdk::serde_json::Value;
 use interop_pdk::{export, fs, get_env, log, Error};
 
+/// The name an action was given: its input, a JSON string.
+fn name_of(action: &str, input: Value) -> Result<String, String> {
+    match input {
+        Value::String(name) => Ok(name),
+        _ => Err(format!("{action}: expected the name as a JSON string")),
+    }
+}
+
 /// `greet`: "World" -> "Hello, World!", prefixed by `$GREETER_PREFIX` and a space when
 /// the variable is granted and set.
-fn greet(name: String) -> Result<String, Error> {
+fn greet(input: Value) -> Result<String, String> {
+    let name = name_of("greet", input)?;
     log::info(&format!("greet {name}"));
     let greeting = format!("Hello, {name}!");
     Ok(match get_env("GREETER_PREFIX") {
@@ -16,7 +25,8 @@ fn greet(name: String) -> Result<String, Error> {
 }
 
 /// `farewell`: "World" -> "Goodbye, World!".
-fn farewell(name: String) -> Result<String, Error> {
+fn farewell(input: Value) -> Result<String, String> {
+    let name = name_of("farewell", input)?;
     log::info(&format!("farewell {name}"));
     Ok(format!("Goodbye, {name}!"))
 }
