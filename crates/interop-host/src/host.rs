@@ -27,8 +27,67 @@ pub struct Host {
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
-    plugins: RwLock<BTreeMap<String, Arc<dyn Plugin>>>,
+    plugins: RwLock<BTreeMap<String, Loaded>>,
     next_id: AtomicU64,
+}
+
+/// A loaded plugin and the compiled input schemas of its actions.
+#[derive(Clone)]
+struct Loaded {
+    plugin: Arc<dyn Plugin>,
+    inputs: Arc<BTreeMap<String, jsonschema::Validator>>,
+}
+
+impl Loaded {
+    fn new(plugin: Arc<dyn Plugin>) -> Result<Self, PluginError> {
+        let mut inputs = BTreeMap::new();
+        for action in &plugin.manifest().actions {
+            if let Some(schema) = &action.input_schema {
+                let validator = jsonschema::validator_for(schema).map_err(|e| {
+                    PluginError::invalid_input(format!(
+                        "action `{}`: inputSchema is not a valid JSON Schema: {e}",
+                        action.name
+                    ))
+                    .in_plugin(plugin.name())
+                })?;
+                inputs.insert(action.name.clone(), validator);
+            }
+        }
+        Ok(Loaded {
+            plugin,
+            inputs: Arc::new(inputs),
+        })
+    }
+
+    /// Checks `input` against the action's `inputSchema`, reporting every problem with
+    /// its JSON pointer, before the plugin sees it.
+    fn check_input(&self, action: &str, input: &Value) -> Result<(), PluginError> {
+        let Some(validator) = self.inputs.get(action) else {
+            return Ok(());
+        };
+        let problems: Vec<String> = validator
+            .iter_errors(input)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                format!(
+                    "{}: {e}",
+                    if at.is_empty() {
+                        "input".to_owned()
+                    } else {
+                        format!("input{at}")
+                    }
+                )
+            })
+            .collect();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(PluginError::invalid_input(format!(
+            "action `{action}`: input does not match its inputSchema: {}",
+            problems.join("; ")
+        ))
+        .in_plugin(self.plugin.name()))
+    }
 }
 
 impl Default for Host {
@@ -127,26 +186,37 @@ impl Host {
         let services = self.services_for(&manifest)?;
         tracing::info!(target: "interop::host", plugin = %name, %protocol, path = %manifest.path.display(), "loading plugin");
         let plugin: Arc<dyn Plugin> = Arc::from(backend.load(&manifest, services)?);
+        let loaded = match Loaded::new(plugin.clone()) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = plugin.unload();
+                return Err(e.into());
+            }
+        };
         let mut plugins = self.write();
         if plugins.contains_key(&name) {
             // Lost a race with another thread loading the same name.
             let _ = plugin.unload();
             return Err(HostError::AlreadyLoaded(name));
         }
-        plugins.insert(name, plugin.clone());
+        plugins.insert(name, loaded);
         Ok(plugin)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<dyn Plugin>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Loaded>> {
         self.plugins.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<dyn Plugin>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Loaded>> {
         self.plugins.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The loaded plugin named `name`.
     pub fn get(&self, name: &str) -> Result<Arc<dyn Plugin>, HostError> {
+        self.loaded(name).map(|l| l.plugin)
+    }
+
+    fn loaded(&self, name: &str) -> Result<Loaded, HostError> {
         self.read()
             .get(name)
             .cloned()
@@ -162,7 +232,8 @@ impl Host {
         self.next_id.fetch_add(1, Ordering::Relaxed).to_string()
     }
 
-    /// Runs `action` of `plugin` with `input`.
+    /// Runs `action` of `plugin` with `input`. When the action declares an
+    /// `inputSchema`, the input is checked against it first (an `invalid_input` error).
     pub fn invoke(
         &self,
         plugin: &str,
@@ -171,7 +242,18 @@ impl Host {
     ) -> Result<ActionResult, HostError> {
         let mut request = ActionInvoke::new(action, input);
         request.id = self.next_id();
-        Ok(self.get(plugin)?.invoke(&request)?)
+        self.invoke_request(plugin, &request)
+    }
+
+    /// Runs a full `action.invoke` request (with memory, state and options).
+    pub fn invoke_request(
+        &self,
+        plugin: &str,
+        request: &ActionInvoke,
+    ) -> Result<ActionResult, HostError> {
+        let loaded = self.loaded(plugin)?;
+        loaded.check_input(&request.action, &request.input)?;
+        Ok(loaded.plugin.invoke(request)?)
     }
 
     /// Asks `plugin` for its provider `provider`.
@@ -191,8 +273,8 @@ impl Host {
         let targets: Vec<Arc<dyn Plugin>> = self
             .read()
             .values()
-            .filter(|p| p.manifest().hooks_for(event).next().is_some())
-            .cloned()
+            .filter(|l| l.plugin.manifest().hooks_for(event).next().is_some())
+            .map(|l| l.plugin.clone())
             .collect();
         let mut out = BTreeMap::new();
         for plugin in targets {
@@ -209,15 +291,14 @@ impl Host {
             .write()
             .remove(plugin)
             .ok_or_else(|| HostError::NotLoaded(plugin.to_owned()))?;
-        Ok(removed.unload()?)
+        Ok(removed.plugin.unload()?)
     }
 
     /// Unloads every plugin; returns the failures by plugin name.
     pub fn close_all(&self) -> BTreeMap<String, PluginError> {
-        let all: Vec<(String, Arc<dyn Plugin>)> =
-            std::mem::take(&mut *self.write()).into_iter().collect();
+        let all: Vec<(String, Loaded)> = std::mem::take(&mut *self.write()).into_iter().collect();
         all.into_iter()
-            .filter_map(|(name, p)| p.unload().err().map(|e| (name, e)))
+            .filter_map(|(name, l)| l.plugin.unload().err().map(|e| (name, e)))
             .collect()
     }
 }

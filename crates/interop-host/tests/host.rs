@@ -84,7 +84,10 @@ fn write_manifest(dir: &std::path::Path, name: &str, hooks: Value) -> std::path:
     let manifest = json!({
         "name": name, "version": "1.0.0",
         "interop": {"protocol": "subprocess", "command": "unused"},
-        "actions": [{"name": "greet"}, {"name": "read"}, {"name": "app"}],
+        "actions": [
+            {"name": "greet", "inputSchema": {"type": "string", "minLength": 1}},
+            {"name": "read"}, {"name": "app"}
+        ],
         "hooks": hooks,
         "permissions": {"fs": [{"path": "data"}]}
     });
@@ -126,6 +129,31 @@ fn a_manifest_is_loaded_by_the_backend_of_its_protocol() {
     assert!(
         matches!(err, HostError::Plugin(ref e) if e.kind == ErrorKind::NotFound),
         "{err}"
+    );
+}
+
+#[test]
+fn input_is_checked_against_the_action_input_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host();
+    host.load(write_manifest(dir.path(), "a", json!([])))
+        .unwrap();
+    let err = host.invoke("a", "greet", json!(42)).unwrap_err();
+    let HostError::Plugin(err) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(err.kind, ErrorKind::InvalidInput);
+    assert!(
+        err.message
+            .contains("action `greet`: input does not match its inputSchema"),
+        "{err}"
+    );
+    assert_eq!(
+        host.invoke("a", "greet", json!("x"))
+            .unwrap()
+            .text
+            .as_deref(),
+        Some("Hello, x!")
     );
 }
 

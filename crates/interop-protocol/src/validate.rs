@@ -329,6 +329,32 @@ fn json_path(pointer: &str) -> String {
 }
 
 fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Problem>) {
+    let schemas = m
+        .actions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| {
+            [
+                ("actions", i, "inputSchema", &a.input_schema),
+                ("actions", i, "outputSchema", &a.output_schema),
+            ]
+        })
+        .chain(
+            m.providers
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ("providers", i, "outputSchema", &p.output_schema)),
+        );
+    for (list, i, field, schema) in schemas {
+        if let Some(schema) = schema {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                problems.push(Problem::new(
+                    format!("$.{list}[{i}].{field}"),
+                    format!("not a valid JSON Schema: {e}"),
+                ));
+            }
+        }
+    }
     if let Err(e) = semver::Version::parse(&m.version) {
         problems.push(Problem::new(
             "$.version",
@@ -557,6 +583,13 @@ mod tests {
         v["actions"][0]["name"] = json!(1);
         v["limits"] = json!({"memoryMb": "lots"});
         assert!(problems(v).len() >= 3);
+    }
+
+    #[test]
+    fn an_invalid_input_schema_is_reported() {
+        let mut v = base();
+        v["actions"][0]["inputSchema"] = json!({"type": "strang"});
+        assert_eq!(problems(v)[0].path, "$.actions[0].inputSchema");
     }
 
     #[test]
