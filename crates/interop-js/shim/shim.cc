@@ -1,0 +1,498 @@
+// The C ABI between interop-js and V8 (from Debian's libnode). Kept small on purpose:
+// everything it does is reachable through `src/engine.rs`, and nothing else in the crate
+// knows it exists, so it can be replaced by the `v8` crate without touching the public API.
+//
+// One `ijs_rt` is one isolate with one context. Every entry point takes the isolate's
+// v8::Locker, so a runtime may be used from any thread, one thread at a time.
+// Strings cross as (pointer, length) UTF-8; results are kept in the runtime and stay valid
+// until the next call on it.
+
+#include <libplatform/libplatform.h>
+#include <v8.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+
+extern "C" {
+typedef struct ijs_ret ijs_ret;
+// Called when JS calls a bound host function: `args` is a JSON array (empty when the call
+// had no arguments). The callee answers with ijs_ret_json or ijs_ret_error.
+typedef void (*ijs_host_cb)(void* user, uint32_t id, const char* args, size_t args_len,
+                            ijs_ret* ret);
+}
+
+namespace {
+
+std::unique_ptr<v8::Platform> g_platform;
+std::once_flag g_init_once;
+
+// Status codes shared with engine.rs.
+constexpr int kOk = 0;          // result JSON in out
+constexpr int kThrown = 1;      // JS exception: JSON {name, message, stack, kind?}
+constexpr int kTerminated = 2;  // execution terminated (watchdog or heap limit)
+constexpr int kFailed = 3;      // other failure: plain message in out
+
+// Counts ArrayBuffer backing stores against a budget, so that `new ArrayBuffer(huge)`
+// fails with a RangeError instead of taking memory outside the V8 heap.
+class CountingAllocator : public v8::ArrayBuffer::Allocator {
+ public:
+  explicit CountingAllocator(size_t budget)
+      : budget_(budget), inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
+  ~CountingAllocator() override { delete inner_; }
+  void* Allocate(size_t length) override {
+    if (!Reserve(length)) return nullptr;
+    void* p = inner_->Allocate(length);
+    if (!p) used_ -= length;
+    return p;
+  }
+  void* AllocateUninitialized(size_t length) override {
+    if (!Reserve(length)) return nullptr;
+    void* p = inner_->AllocateUninitialized(length);
+    if (!p) used_ -= length;
+    return p;
+  }
+  void Free(void* data, size_t length) override {
+    inner_->Free(data, length);
+    used_ -= length;
+  }
+
+ private:
+  bool Reserve(size_t length) {
+    size_t now = used_.fetch_add(length) + length;
+    if (now > budget_) {
+      used_ -= length;
+      return false;
+    }
+    return true;
+  }
+  size_t budget_;
+  std::atomic<size_t> used_{0};
+  v8::ArrayBuffer::Allocator* inner_;
+};
+
+}  // namespace
+
+struct ijs_rt {
+  v8::Isolate* isolate = nullptr;
+  v8::Global<v8::Context> context;
+  CountingAllocator* allocator = nullptr;
+  ijs_host_cb cb = nullptr;
+  void* user = nullptr;
+  std::atomic<bool> heap_hit{false};
+  size_t heap_limit = 0;
+  std::string out;
+};
+
+struct ijs_ret {
+  v8::Isolate* isolate;
+  v8::Local<v8::Context> context;
+  const v8::FunctionCallbackInfo<v8::Value>* info;
+  bool answered;
+};
+
+namespace {
+
+struct Enter {
+  explicit Enter(ijs_rt* rt)
+      : locker(rt->isolate),
+        isolate_scope(rt->isolate),
+        handles(rt->isolate),
+        context(rt->context.Get(rt->isolate)),
+        context_scope(context) {}
+  v8::Locker locker;
+  v8::Isolate::Scope isolate_scope;
+  v8::HandleScope handles;
+  v8::Local<v8::Context> context;
+  v8::Context::Scope context_scope;
+};
+
+size_t NearHeapLimit(void* data, size_t current, size_t initial) {
+  auto* rt = static_cast<ijs_rt*>(data);
+  rt->heap_hit = true;
+  rt->isolate->TerminateExecution();
+  // Room to unwind the terminated script; restored once the heap shrinks again.
+  size_t slack = initial / 2 > (16u << 20) ? initial / 2 : (16u << 20);
+  return current + slack;
+}
+
+std::string Utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::String::Utf8Value s(isolate, value);
+  return *s ? std::string(*s, s.length()) : std::string();
+}
+
+v8::Local<v8::String> Str(v8::Isolate* isolate, const char* p, size_t n) {
+  return v8::String::NewFromUtf8(isolate, p, v8::NewStringType::kNormal, static_cast<int>(n))
+      .ToLocalChecked();
+}
+
+// Serializes `value` as JSON into rt->out (undefined and functions become null).
+bool ToJson(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value) {
+  if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) {
+    rt->out = "null";
+    return true;
+  }
+  v8::Local<v8::String> json;
+  if (!v8::JSON::Stringify(ctx, value).ToLocal(&json)) return false;
+  rt->out = Utf8(rt->isolate, json);
+  return true;
+}
+
+std::string JsonQuote(const std::string& s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\r': o += "\\r"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          o += buf;
+        } else {
+          o += static_cast<char>(c);
+        }
+    }
+  }
+  return o + "\"";
+}
+
+// Describes a caught exception (or termination) into rt->out and returns the status.
+int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
+  v8::Isolate* iso = rt->isolate;
+  if (tc.HasTerminated() || iso->IsExecutionTerminating()) {
+    rt->out.clear();
+    return kTerminated;
+  }
+  if (!tc.HasCaught()) {
+    rt->out = "{\"name\":\"Error\",\"message\":\"unknown failure\",\"stack\":\"\"}";
+    return kThrown;
+  }
+  v8::Local<v8::Value> ex = tc.Exception();
+  std::string name = "Error", message, stack, kind;
+  if (ex->IsObject()) {
+    v8::Local<v8::Object> obj = ex.As<v8::Object>();
+    v8::Local<v8::Value> v;
+    if (obj->Get(ctx, Str(iso, "name", 4)).ToLocal(&v) && v->IsString()) name = Utf8(iso, v);
+    if (obj->Get(ctx, Str(iso, "message", 7)).ToLocal(&v) && !v->IsUndefined())
+      message = Utf8(iso, v);
+    else
+      message = Utf8(iso, ex);
+    if (obj->Get(ctx, Str(iso, "kind", 4)).ToLocal(&v) && v->IsString()) kind = Utf8(iso, v);
+  } else {
+    name = "Thrown";
+    message = Utf8(iso, ex);
+  }
+  v8::Local<v8::Value> st;
+  if (tc.StackTrace(ctx).ToLocal(&st) && st->IsString()) {
+    stack = Utf8(iso, st);
+  } else {
+    v8::Local<v8::Message> msg = tc.Message();
+    if (!msg.IsEmpty()) {
+      stack = Utf8(iso, msg->GetScriptResourceName()) + ":" +
+              std::to_string(msg->GetLineNumber(ctx).FromMaybe(0));
+    }
+  }
+  rt->out = "{\"name\":" + JsonQuote(name) + ",\"message\":" + JsonQuote(message) +
+            ",\"stack\":" + JsonQuote(stack);
+  if (!kind.empty()) rt->out += ",\"kind\":" + JsonQuote(kind);
+  rt->out += "}";
+  return kThrown;
+}
+
+// Settles a returned promise by running microtasks; replaces `value` with its result.
+int Settle(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v8::Value>& value) {
+  if (!value->IsPromise()) return kOk;
+  v8::Local<v8::Promise> p = value.As<v8::Promise>();
+  rt->isolate->PerformMicrotaskCheckpoint();
+  if (rt->isolate->IsExecutionTerminating()) {
+    rt->out.clear();
+    return kTerminated;
+  }
+  switch (p->State()) {
+    case v8::Promise::kFulfilled:
+      value = p->Result();
+      return kOk;
+    case v8::Promise::kRejected:
+      rt->isolate->ThrowException(p->Result());
+      return Caught(rt, ctx, tc);
+    default:
+      rt->out = "the returned promise did not settle (waiting on something the host does "
+                "not provide)";
+      return kFailed;
+  }
+}
+
+// Resolves a dotted path ("plugin.greet") from the global object; `holder` gets the object
+// the last name was read from.
+bool Lookup(v8::Isolate* iso, v8::Local<v8::Context> ctx, const char* path, size_t len,
+            v8::Local<v8::Value>& holder, v8::Local<v8::Value>& value) {
+  value = ctx->Global();
+  holder = value;
+  size_t start = 0;
+  while (start <= len) {
+    size_t end = start;
+    while (end < len && path[end] != '.') end++;
+    if (!value->IsObject()) return false;
+    holder = value;
+    if (!value.As<v8::Object>()->Get(ctx, Str(iso, path + start, end - start)).ToLocal(&value))
+      return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* iso = info.GetIsolate();
+  auto* rt = static_cast<ijs_rt*>(iso->GetData(0));
+  uint32_t id = info.Data().As<v8::Uint32>()->Value();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  std::string args;
+  if (info.Length() > 0) {
+    v8::Local<v8::Array> arr = v8::Array::New(iso, info.Length());
+    for (int i = 0; i < info.Length(); i++) {
+      if (arr->Set(ctx, i, info[i]).IsNothing()) return;
+    }
+    v8::Local<v8::String> json;
+    if (!v8::JSON::Stringify(ctx, arr).ToLocal(&json)) return;  // exception pending
+    args = Utf8(iso, json);
+  }
+  ijs_ret ret{iso, ctx, &info, false};
+  rt->cb(rt->user, id, args.data(), args.size(), &ret);
+}
+
+}  // namespace
+
+extern "C" {
+
+void ijs_init(const char* flags, size_t flags_len) {
+  std::call_once(g_init_once, [&] {
+    if (flags_len > 0) v8::V8::SetFlagsFromString(flags, flags_len);
+    g_platform = v8::platform::NewDefaultPlatform(1);
+    v8::V8::InitializePlatform(g_platform.get());
+    v8::V8::Initialize();
+  });
+}
+
+ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, ijs_host_cb cb, void* user) {
+  auto* rt = new ijs_rt();
+  rt->cb = cb;
+  rt->user = user;
+  rt->heap_limit = heap_limit;
+  rt->allocator = new CountingAllocator(buffer_limit);
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = rt->allocator;
+  if (heap_limit > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
+  rt->isolate = v8::Isolate::New(params);
+  if (!rt->isolate) {
+    delete rt->allocator;
+    delete rt;
+    return nullptr;
+  }
+  rt->isolate->SetData(0, rt);
+  rt->isolate->AddNearHeapLimitCallback(NearHeapLimit, rt);
+  rt->isolate->AutomaticallyRestoreInitialHeapLimit(0.5);
+  {
+    v8::Locker locker(rt->isolate);
+    v8::Isolate::Scope scope(rt->isolate);
+    v8::HandleScope handles(rt->isolate);
+    v8::Local<v8::Context> ctx = v8::Context::New(rt->isolate);
+    rt->context.Reset(rt->isolate, ctx);
+  }
+  return rt;
+}
+
+void ijs_free(ijs_rt* rt) {
+  if (!rt) return;
+  {
+    v8::Locker locker(rt->isolate);
+    v8::Isolate::Scope scope(rt->isolate);
+    rt->context.Reset();
+  }
+  rt->isolate->Dispose();
+  delete rt->allocator;
+  delete rt;
+}
+
+// Thread-safe: stops the JS running in `rt` (no effect when none runs).
+void ijs_terminate(ijs_rt* rt) { rt->isolate->TerminateExecution(); }
+
+// Clears a termination request; returns whether the heap limit had been hit since the
+// last call (and resets that flag).
+int ijs_after_terminate(ijs_rt* rt) {
+  {
+    v8::Locker locker(rt->isolate);
+    rt->isolate->CancelTerminateExecution();
+  }
+  return rt->heap_hit.exchange(false) ? 1 : 0;
+}
+
+int ijs_eval(ijs_rt* rt, const char* src, size_t len, const char* name, size_t name_len,
+             const char** out, size_t* out_len) {
+  Enter e(rt);
+  v8::Isolate* iso = rt->isolate;
+  v8::TryCatch tc(iso);
+  int status = kOk;
+  v8::ScriptOrigin origin(iso, Str(iso, name, name_len));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> value;
+  if (!v8::Script::Compile(e.context, Str(iso, src, len), &origin).ToLocal(&script) ||
+      !script->Run(e.context).ToLocal(&value)) {
+    status = Caught(rt, e.context, tc);
+  } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
+    if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
+  }
+  *out = rt->out.data();
+  *out_len = rt->out.size();
+  return status;
+}
+
+int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, size_t args_len,
+             const char** out, size_t* out_len) {
+  Enter e(rt);
+  v8::Isolate* iso = rt->isolate;
+  v8::TryCatch tc(iso);
+  int status = kOk;
+  v8::Local<v8::Value> holder, fn, value;
+  *out = nullptr;
+  *out_len = 0;
+  if (!Lookup(iso, e.context, path, path_len, holder, fn)) {
+    status = tc.HasCaught() || tc.HasTerminated() ? Caught(rt, e.context, tc) : kFailed;
+    if (status == kFailed) rt->out = "not found";
+  } else if (!fn->IsFunction()) {
+    rt->out = fn->IsUndefined() ? "not found" : "not a function";
+    status = kFailed;
+  } else {
+    v8::Local<v8::Value> parsed;
+    int argc = 0;
+    v8::Local<v8::Value> argv_small[8];
+    std::unique_ptr<v8::Local<v8::Value>[]> argv_big;
+    v8::Local<v8::Value>* argv = argv_small;
+    bool ok = true;
+    if (args_len > 0) {
+      if (!v8::JSON::Parse(e.context, Str(iso, args, args_len)).ToLocal(&parsed) ||
+          !parsed->IsArray()) {
+        ok = false;
+        if (!tc.HasCaught()) rt->out = "arguments are not a JSON array";
+      } else {
+        v8::Local<v8::Array> arr = parsed.As<v8::Array>();
+        argc = static_cast<int>(arr->Length());
+        if (argc > 8) {
+          argv_big.reset(new v8::Local<v8::Value>[argc]);
+          argv = argv_big.get();
+        }
+        for (int i = 0; i < argc && ok; i++) ok = arr->Get(e.context, i).ToLocal(&argv[i]);
+      }
+    }
+    if (!ok) {
+      status = tc.HasCaught() ? Caught(rt, e.context, tc) : kFailed;
+    } else if (!fn.As<v8::Function>()->Call(e.context, holder, argc, argv).ToLocal(&value)) {
+      status = Caught(rt, e.context, tc);
+    } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
+      if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
+    }
+  }
+  *out = rt->out.data();
+  *out_len = rt->out.size();
+  return status;
+}
+
+// Sets global `path` (dotted; missing intermediate objects are created) to a host function
+// that calls the runtime's callback with `id`, or to a JSON value.
+static int Bind(ijs_rt* rt, const char* path, size_t path_len, bool is_fn, uint32_t id,
+                const char* json, size_t json_len, const char** out, size_t* out_len) {
+  Enter e(rt);
+  v8::Isolate* iso = rt->isolate;
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Value> value;
+  int status = kOk;
+  rt->out.clear();
+  if (is_fn) {
+    v8::Local<v8::Function> f;
+    if (!v8::Function::New(e.context, HostTrampoline, v8::Integer::NewFromUnsigned(iso, id))
+             .ToLocal(&f)) {
+      status = Caught(rt, e.context, tc);
+    } else {
+      // The function's name is the last path segment, for stack traces.
+      size_t last = path_len;
+      while (last > 0 && path[last - 1] != '.') last--;
+      f->SetName(Str(iso, path + last, path_len - last));
+      value = f;
+    }
+  } else if (!v8::JSON::Parse(e.context, Str(iso, json, json_len)).ToLocal(&value)) {
+    status = Caught(rt, e.context, tc);
+  }
+  if (status == kOk) {
+    v8::Local<v8::Object> obj = e.context->Global();
+    size_t start = 0;
+    while (status == kOk) {
+      size_t end = start;
+      while (end < path_len && path[end] != '.') end++;
+      v8::Local<v8::String> key = Str(iso, path + start, end - start);
+      if (end >= path_len) {
+        if (obj->Set(e.context, key, value).IsNothing()) status = Caught(rt, e.context, tc);
+        break;
+      }
+      v8::Local<v8::Value> next;
+      if (!obj->Get(e.context, key).ToLocal(&next)) {
+        status = Caught(rt, e.context, tc);
+      } else if (!next->IsObject()) {
+        next = v8::Object::New(iso);
+        if (obj->Set(e.context, key, next).IsNothing()) status = Caught(rt, e.context, tc);
+      }
+      if (status == kOk) obj = next.As<v8::Object>();
+      start = end + 1;
+    }
+  }
+  *out = rt->out.data();
+  *out_len = rt->out.size();
+  return status;
+}
+
+int ijs_bind_function(ijs_rt* rt, const char* path, size_t path_len, uint32_t id,
+                      const char** out, size_t* out_len) {
+  return Bind(rt, path, path_len, true, id, nullptr, 0, out, out_len);
+}
+
+int ijs_bind_json(ijs_rt* rt, const char* path, size_t path_len, const char* json,
+                  size_t json_len, const char** out, size_t* out_len) {
+  return Bind(rt, path, path_len, false, 0, json, json_len, out, out_len);
+}
+
+// Answers a host function call with a JSON value (empty: undefined).
+void ijs_ret_json(ijs_ret* ret, const char* json, size_t len) {
+  ret->answered = true;
+  if (len == 0) return;
+  v8::Local<v8::Value> v;
+  if (v8::JSON::Parse(ret->context, Str(ret->isolate, json, len)).ToLocal(&v))
+    ret->info->GetReturnValue().Set(v);
+}
+
+// Answers a host function call by throwing an Error with `message` and a `kind` property.
+void ijs_ret_error(ijs_ret* ret, const char* message, size_t len, const char* kind,
+                   size_t kind_len) {
+  ret->answered = true;
+  v8::Isolate* iso = ret->isolate;
+  v8::Local<v8::Value> err = v8::Exception::Error(Str(iso, message, len));
+  if (kind_len > 0 && err->IsObject()) {
+    if (err.As<v8::Object>()->Set(ret->context, Str(iso, "kind", 4), Str(iso, kind, kind_len)).IsNothing()) return;
+  }
+  iso->ThrowException(err);
+}
+
+// Bytes used by the runtime's V8 heap.
+size_t ijs_heap_used(ijs_rt* rt) {
+  v8::Locker locker(rt->isolate);
+  v8::HeapStatistics stats;
+  rt->isolate->GetHeapStatistics(&stats);
+  return stats.used_heap_size();
+}
+
+}  // extern "C"

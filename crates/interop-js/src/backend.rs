@@ -1,0 +1,222 @@
+//! The `js` protocol: [`JsBackend`] loads a manifest's `scriptPath` into its own
+//! [`Runtime`], and the resulting plugin calls methods of the script's global `plugin`
+//! object for actions, providers and hooks.
+
+use std::sync::Arc;
+
+use interop_protocol::{
+    plugin::{unknown_action, unknown_provider, unloaded},
+    ActionInvoke, ActionResult, HookEvent, Interop, LoadedManifest, Manifest, Plugin, PluginError,
+    ProviderGet, ProviderResult,
+};
+use interop_sandbox::{Backend, HostServices};
+use serde_json::{json, Value};
+
+use crate::host_api::{bind_host, bind_seed_globals, LogWriter};
+use crate::{Error, Runtime, RuntimeConfig};
+
+/// The application config seed 001's host binds as `config`; applications set their own
+/// with [`JsBackend::with_config`].
+pub fn default_app_config() -> Value {
+    json!({ "version": "1.0.0" })
+}
+
+/// Loads `protocol: "js"` plugins, each into its own V8 isolate.
+///
+/// Besides the global `host` object (the sandbox's host API), every plugin gets seed
+/// 001's host API: `log(message)`, which prints `[LOG] message` (to stdout unless
+/// [`with_log_writer`](Self::with_log_writer) says otherwise) and logs it through the
+/// host, and the application's `config` object.
+#[derive(Clone)]
+pub struct JsBackend {
+    config: Value,
+    log_out: LogWriter,
+}
+
+impl std::fmt::Debug for JsBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsBackend")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for JsBackend {
+    fn default() -> Self {
+        JsBackend {
+            config: default_app_config(),
+            log_out: Arc::new(std::sync::Mutex::new(std::io::stdout())),
+        }
+    }
+}
+
+impl JsBackend {
+    /// The backend with seed 001's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds `config` as the plugins' global `config` object.
+    pub fn with_config(mut self, config: Value) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sends the `[LOG] ...` lines of `log(message)` to `out`.
+    pub fn with_log_writer(mut self, out: LogWriter) -> Self {
+        self.log_out = out;
+        self
+    }
+
+    /// Loads the plugin `manifest` describes (what [`Backend::load`] does), as a
+    /// [`JsPlugin`].
+    pub fn load_plugin(
+        &self,
+        loaded: &LoadedManifest,
+        services: HostServices,
+    ) -> Result<JsPlugin, PluginError> {
+        let manifest = &loaded.manifest;
+        let name = manifest.name.as_str();
+        let Interop::Js(js) = &manifest.interop else {
+            return Err(PluginError::invalid_input(format!(
+                "{}: `interop.protocol` is `{}`, not `js`",
+                loaded.path.display(),
+                manifest.interop.protocol()
+            ))
+            .in_plugin(name));
+        };
+        let path = loaded.resolve(&js.script_path);
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            PluginError::not_found(format!(
+                "{}: cannot read `interop.scriptPath` {}: {e}",
+                loaded.path.display(),
+                path.display()
+            ))
+            .in_plugin(name)
+        })?;
+        let policy = services.policy();
+        let config = RuntimeConfig {
+            max_heap_size: usize::try_from(policy.memory_bytes).unwrap_or(usize::MAX),
+            timeout: Some(policy.timeout),
+        };
+        let runtime = Runtime::new(config).map_err(|e| e.into_plugin_error(name))?;
+        let setup = || -> Result<(), Error> {
+            bind_host(&runtime, &services)?;
+            bind_seed_globals(&runtime, &services, &self.config, self.log_out.clone())?;
+            runtime.eval_named(&path.display().to_string(), &source)?;
+            Ok(())
+        };
+        setup().map_err(|e| {
+            let mut err = e.into_plugin_error(name);
+            err.message = format!("loading {}: {}", path.display(), err.message);
+            err
+        })?;
+        if !runtime
+            .eval("typeof plugin === 'object' && plugin !== null")
+            .map_err(|e| e.into_plugin_error(name))?
+            .as_bool()
+            .unwrap_or(false)
+        {
+            return Err(PluginError::invalid_input(format!(
+                "{} does not define a global `plugin` object (e.g. `const plugin = {{ greet(name) {{ ... }} }}`)",
+                path.display()
+            ))
+            .in_plugin(name));
+        }
+        Ok(JsPlugin {
+            manifest: manifest.clone(),
+            runtime,
+        })
+    }
+}
+
+impl Backend for JsBackend {
+    fn protocol(&self) -> interop_protocol::Protocol {
+        interop_protocol::Protocol::Js
+    }
+
+    fn load(
+        &self,
+        manifest: &LoadedManifest,
+        services: HostServices,
+    ) -> Result<Box<dyn Plugin>, PluginError> {
+        Ok(Box::new(self.load_plugin(manifest, services)?))
+    }
+}
+
+/// A JavaScript plugin: its manifest and its runtime.
+#[derive(Debug)]
+pub struct JsPlugin {
+    manifest: Manifest,
+    runtime: Runtime,
+}
+
+impl JsPlugin {
+    /// The plugin's runtime (to call other functions of the script directly).
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    fn call_handler(&self, handler: &str, args: &[Value]) -> Result<Value, PluginError> {
+        let name = &self.manifest.name;
+        if self.runtime.is_closed() {
+            return Err(unloaded(&self.manifest));
+        }
+        self.runtime
+            .call(&format!("plugin.{handler}"), args)
+            .map_err(|e| match e {
+                Error::NotFound(_) => PluginError::not_found(format!(
+                    "the script's `plugin` object has no method `{handler}`"
+                ))
+                .in_plugin(name),
+                other => other.into_plugin_error(name),
+            })
+    }
+}
+
+/// The second argument handlers get when the request carries memory or state.
+fn context(memory: &Value, state: &Value) -> Option<Value> {
+    (!memory.is_null() || !state.is_null()).then(|| json!({ "memory": memory, "state": state }))
+}
+
+impl Plugin for JsPlugin {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
+        let action = self
+            .manifest
+            .action(&request.action)
+            .ok_or_else(|| unknown_action(&self.manifest, &request.action))?;
+        let mut args = vec![request.input.clone()];
+        args.extend(context(&request.memory, &request.state));
+        let reply = self.call_handler(action.handler(), &args)?;
+        Ok(ActionResult::from_reply(reply))
+    }
+
+    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
+        let provider = self
+            .manifest
+            .provider(&request.provider)
+            .ok_or_else(|| unknown_provider(&self.manifest, &request.provider))?;
+        let args: Vec<Value> = context(&request.memory, &request.state)
+            .into_iter()
+            .collect();
+        let reply = self.call_handler(provider.handler(), &args)?;
+        Ok(ProviderResult::from_reply(reply))
+    }
+
+    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
+        let mut results = Vec::new();
+        for hook in self.manifest.hooks_for(&event.event) {
+            results.push(self.call_handler(&hook.handler, std::slice::from_ref(&event.payload))?);
+        }
+        Ok(Value::Array(results))
+    }
+
+    fn unload(&self) -> Result<(), PluginError> {
+        self.runtime.close();
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! The host API as JavaScript sees it: a global `host` object over the sandbox's
+//! [`HostServices`] (policy-checked and audited there, not here), plus the seed 001
+//! globals `log(message)` and `config`.
+//!
+//! ```js
+//! host.log("info", "hello");            // or host.log("hello")
+//! host.env("HOME");                       // string, or null when granted but unset
+//! host.fs.readFile("data/in.txt");        // text; host.fs.readFile(p, "base64")
+//! host.fs.writeFile("out.txt", "text");
+//! host.fs.stat(p); host.fs.readdir(p); host.fs.exists(p); host.fs.mkdir(p); host.fs.rm(p);
+//! host.fetch({ url, method, headers, body });   // { status, headers, body }
+//! host.now(); host.sleep(ms); host.trace({ category, name, durationMs, data });
+//! host.call("app.function", { any: "json" });   // the application's own functions
+//! ```
+//!
+//! A refused call throws an `Error` whose message starts with `denied:` and whose `kind`
+//! property is `"denied"`.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use interop_protocol::PluginError;
+use interop_sandbox::HostServices;
+use serde_json::{json, Map, Value};
+
+use crate::{Error, Runtime};
+
+/// Where the seed's `log(message)` global prints its `[LOG] message` lines.
+pub type LogWriter = Arc<Mutex<dyn Write + Send>>;
+
+fn arg_str(args: &[Value], i: usize, function: &str, name: &str) -> Result<String, PluginError> {
+    match args.get(i) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(PluginError::invalid_input(format!(
+            "host.{function}: argument `{name}` must be a string, got {other}"
+        ))),
+        None => Err(PluginError::invalid_input(format!(
+            "host.{function}: missing argument `{name}`"
+        ))),
+    }
+}
+
+/// The object form of a host function's arguments: the first argument when it is an
+/// object, else the positional `names`.
+fn named(args: &[Value], names: &[&str]) -> Value {
+    if let [Value::Object(obj)] = args {
+        return Value::Object(obj.clone());
+    }
+    let mut obj = Map::new();
+    for (name, value) in names.iter().zip(args) {
+        obj.insert((*name).to_owned(), value.clone());
+    }
+    Value::Object(obj)
+}
+
+/// Binds the global `host` object, backed by `services`, into `runtime`.
+pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error> {
+    // host.log(level, message) or host.log(message)
+    let s = services.clone();
+    runtime.bind_function("host.log", move |args| {
+        let call_args = match args {
+            [msg] => json!({ "message": msg_text(msg) }),
+            [level, msg, ..] => json!({ "level": level, "message": msg_text(msg) }),
+            [] => return Err(PluginError::invalid_input("host.log: missing message")),
+        };
+        s.call("log", call_args)
+    })?;
+    let s = services.clone();
+    runtime.bind_function("host.env", move |args| {
+        s.call(
+            "env.get",
+            json!({ "name": arg_str(args, 0, "env", "name")? }),
+        )
+    })?;
+    for (js, function, names) in [
+        ("readFile", "fs.readFile", &["path", "encoding"][..]),
+        ("writeFile", "fs.writeFile", &["path", "content"][..]),
+        ("stat", "fs.stat", &["path"][..]),
+        ("readdir", "fs.readdir", &["path"][..]),
+        ("exists", "fs.exists", &["path"][..]),
+        ("mkdir", "fs.mkdir", &["path"][..]),
+        ("rm", "fs.rm", &["path"][..]),
+    ] {
+        let s = services.clone();
+        runtime.bind_function(&format!("host.fs.{js}"), move |args| {
+            s.call(function, named(args, names))
+        })?;
+    }
+    let s = services.clone();
+    runtime.bind_function("host.fetch", move |args| {
+        let request = match args {
+            [Value::String(url)] => json!({ "url": url }),
+            [Value::String(url), Value::Object(opts)] => {
+                let mut o = opts.clone();
+                o.insert("url".into(), json!(url));
+                Value::Object(o)
+            }
+            [obj @ Value::Object(_)] => obj.clone(),
+            _ => {
+                return Err(PluginError::invalid_input(
+                    "host.fetch: expected ({url, method, headers, body}) or (url, options)",
+                ))
+            }
+        };
+        s.call("net.fetch", request)
+    })?;
+    let s = services.clone();
+    runtime.bind_function("host.now", move |_| s.call("time.now", Value::Null))?;
+    let s = services.clone();
+    runtime.bind_function("host.sleep", move |args| {
+        s.call("time.sleep", named(args, &["ms"]))
+    })?;
+    let s = services.clone();
+    runtime.bind_function("host.trace", move |args| {
+        let event = match args {
+            [Value::String(name)] => json!({ "name": name }),
+            _ => named(args, &["name"]),
+        };
+        s.call("trace", event)
+    })?;
+    let s = services.clone();
+    runtime.bind_function("host.call", move |args| {
+        let name = arg_str(args, 0, "call", "name")?;
+        s.call(&name, args.get(1).cloned().unwrap_or(Value::Null))
+    })?;
+    Ok(())
+}
+
+fn msg_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Binds seed 001's host API: `log(message)`, which prints `[LOG] message` to `out` and
+/// logs it through `services` (audited), and the application's `config` object.
+pub fn bind_seed_globals(
+    runtime: &Runtime,
+    services: &HostServices,
+    config: &Value,
+    out: LogWriter,
+) -> Result<(), Error> {
+    let s = services.clone();
+    runtime.bind_function("log", move |args| {
+        let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+        {
+            let mut w = out.lock().unwrap_or_else(|e| e.into_inner());
+            writeln!(w, "[LOG] {message}")
+                .and_then(|_| w.flush())
+                .map_err(|e| PluginError::internal(format!("log: {e}")))?;
+        }
+        s.log(interop_sandbox::LogLevel::Info, &message);
+        Ok(Value::Null)
+    })?;
+    runtime.bind_object("config", config)
+}

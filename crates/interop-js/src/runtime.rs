@@ -1,0 +1,360 @@
+//! [`Runtime`]: one V8 isolate with one context, a heap limit and a call timeout, host
+//! functions and objects bound into it by name.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use interop_protocol::PluginError;
+use serde_json::Value;
+
+use crate::engine::{self, Engine, Outcome, RawRet};
+use crate::error::Error;
+use crate::watchdog::Watched;
+
+/// Default heap limit of a runtime: 64 MiB (the sandbox default).
+pub const DEFAULT_MAX_HEAP_SIZE: usize = 64 * 1024 * 1024;
+/// Default time limit of one call: 10 s (the sandbox default).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a [`Runtime`] is limited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeConfig {
+    /// Largest V8 heap, in bytes. Past it the running script is terminated and the call
+    /// fails with a `memory` limit error. Memory of `ArrayBuffer`s, which lives outside
+    /// the heap, gets the same budget.
+    pub max_heap_size: usize,
+    /// Longest time one eval or call may run before the watchdog terminates it (`time`
+    /// limit error). `None`: no limit.
+    pub timeout: Option<Duration>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            max_heap_size: DEFAULT_MAX_HEAP_SIZE,
+            timeout: Some(DEFAULT_TIMEOUT),
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// The default limits with this heap size.
+    pub fn with_max_heap_size(mut self, bytes: usize) -> Self {
+        self.max_heap_size = bytes;
+        self
+    }
+
+    /// The default limits with this timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A host function bound into a runtime: gets the JS arguments as JSON values, returns a
+/// JSON value (`undefined` for `Null` is not distinguished: JS sees `null`), or an error the
+/// script sees as a thrown `Error` whose `kind` property is the error's kind.
+type HostFn = Box<dyn Fn(&[Value]) -> Result<Value, PluginError> + Send + Sync>;
+
+/// The host functions of one runtime, at a stable address the shim calls back with.
+struct HostTable {
+    functions: RwLock<Vec<(String, HostFn)>>,
+}
+
+/// One JavaScript runtime: a V8 isolate with its own heap and a context whose globals
+/// persist between calls.
+///
+/// A runtime is `Send + Sync`; calls into it are serialised (one at a time), and different
+/// runtimes run in parallel. Each call runs on the calling thread, which enters the
+/// isolate under V8's `Locker`: no hop to another thread, so a call costs well under a
+/// microsecond (see `docs/benchmarks.md`).
+pub struct Runtime {
+    engine: Mutex<Option<Engine>>,
+    watched: Arc<Watched>,
+    host: Box<HostTable>,
+    config: RuntimeConfig,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+unsafe extern "C" fn host_callback(
+    user: *mut c_void,
+    id: u32,
+    args: *const u8,
+    len: usize,
+    ret: *mut RawRet,
+) {
+    // SAFETY: `user` is the runtime's HostTable, alive as long as its engine.
+    let table = unsafe { &*(user as *const HostTable) };
+    let args_text = if len == 0 || args.is_null() {
+        ""
+    } else {
+        // SAFETY: the shim passes `len` bytes of UTF-8 JSON, valid during the callback.
+        std::str::from_utf8(unsafe { std::slice::from_raw_parts(args, len) }).unwrap_or("")
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let args: Vec<Value> = if args_text.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::from_str(args_text)
+                .map_err(|e| PluginError::invalid_input(format!("host function arguments: {e}")))?
+        };
+        let functions = table.functions.read().unwrap_or_else(|e| e.into_inner());
+        let (_, f) = functions
+            .get(id as usize)
+            .ok_or_else(|| PluginError::internal(format!("no host function #{id}")))?;
+        f(&args)
+    }))
+    .unwrap_or_else(|_| Err(PluginError::internal("host function panicked")));
+    match result {
+        Ok(Value::Null) => unsafe { engine::ret_json(ret, "null") },
+        Ok(v) => {
+            let text = v.to_string();
+            // SAFETY: `ret` is the slot of this callback.
+            unsafe { engine::ret_json(ret, &text) }
+        }
+        Err(e) => {
+            let message = format!("{}: {}", e.kind, e.message);
+            // SAFETY: as above.
+            unsafe { engine::ret_error(ret, &message, e.kind.as_str()) }
+        }
+    }
+}
+
+impl Runtime {
+    /// A new runtime (isolate + context) with `config`'s limits.
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, Error> {
+        let host = Box::new(HostTable {
+            functions: RwLock::new(Vec::new()),
+        });
+        let user = &*host as *const HostTable as *mut c_void;
+        let engine = Engine::new(
+            config.max_heap_size,
+            config.max_heap_size,
+            host_callback,
+            user,
+        )
+        .ok_or_else(|| Error::Engine("V8 could not create an isolate".into()))?;
+        let watched = Watched::register(engine.raw_handle());
+        Ok(Runtime {
+            engine: Mutex::new(Some(engine)),
+            watched,
+            host,
+            config,
+        })
+    }
+
+    /// The runtime's limits.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Runs `source` as a classic script and returns its completion value as JSON
+    /// (`undefined` is `null`; a returned promise is awaited).
+    pub fn eval(&self, source: &str) -> Result<Value, Error> {
+        self.eval_named("<eval>", source)
+    }
+
+    /// As [`eval`](Self::eval), naming the script `name` in stack traces.
+    pub fn eval_named(&self, name: &str, source: &str) -> Result<Value, Error> {
+        self.run(|e| e.eval(name, source))
+    }
+
+    /// Calls the global function at `path` (`"add"`, or `"plugin.greet"` to call a method
+    /// with its object as `this`) with JSON-able `args`; returns its result (a returned
+    /// promise is awaited).
+    pub fn call(&self, path: &str, args: &[Value]) -> Result<Value, Error> {
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            Value::Array(args.to_vec()).to_string()
+        };
+        self.call_json(path, &args)
+    }
+
+    /// As [`call`](Self::call), with the arguments already as a JSON array text (or empty
+    /// for none).
+    ///
+    /// Top-level `const`/`let`/`class` declarations of a script are not properties of the
+    /// global object; the first call that names one publishes it there
+    /// (`globalThis.plugin = plugin`), so seed 001's `const plugin = {...}` works.
+    pub fn call_json(&self, path: &str, args_json: &str) -> Result<Value, Error> {
+        match self.run(|e| e.call(path, args_json)) {
+            Err(Error::NotFound(what)) => {
+                let root = path.split('.').next().unwrap_or(path);
+                if is_identifier(root) && self.publish_lexical(root)? {
+                    return self
+                        .run(|e| e.call(path, args_json))
+                        .map_err(|err| not_found_at(path, err));
+                }
+                Err(not_found_at(path, Error::NotFound(what)))
+            }
+            other => other,
+        }
+    }
+
+    /// Copies the top-level lexical binding `name` onto the global object, if there is
+    /// one and the global object has no such property yet.
+    fn publish_lexical(&self, name: &str) -> Result<bool, Error> {
+        let script = format!(
+            "(typeof {name} !== 'undefined' && !Object.prototype.hasOwnProperty.call(globalThis, '{name}')) \
+             ? (globalThis.{name} = {name}, true) : false"
+        );
+        match self.eval_named("<interop>", &script) {
+            Ok(v) => Ok(v == Value::Bool(true)),
+            Err(Error::Thrown(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the global `path` (dotted) is a function.
+    pub fn has_function(&self, path: &str) -> Result<bool, Error> {
+        let probe = format!("typeof globalThis.{path} === 'function'");
+        match self.eval(&probe) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(_) => Ok(false),
+            Err(Error::Thrown(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Binds `f` as the global function `name` (dotted names create objects:
+    /// `host.fs.readFile`). JS calls it synchronously; its arguments arrive as JSON values,
+    /// its return value becomes the JS result, and an error is thrown in JS as an `Error`
+    /// with the error's message and a `kind` property.
+    pub fn bind_function(
+        &self,
+        name: &str,
+        f: impl Fn(&[Value]) -> Result<Value, PluginError> + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        let id = {
+            let mut functions = self
+                .host
+                .functions
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            match functions.iter().position(|(n, _)| n == name) {
+                Some(i) => {
+                    functions[i].1 = Box::new(f);
+                    return Ok(());
+                }
+                None => {
+                    functions.push((name.to_owned(), Box::new(f)));
+                    (functions.len() - 1) as u32
+                }
+            }
+        };
+        self.run(|e| e.bind_function(name, id)).map(|_| ())
+    }
+
+    /// Binds `value` as the global `name` (dotted names create objects), a plain JS value
+    /// made from the JSON.
+    pub fn bind_object(&self, name: &str, value: &Value) -> Result<(), Error> {
+        let json = value.to_string();
+        self.run(|e| e.bind_json(name, &json)).map(|_| ())
+    }
+
+    /// Bytes in use in the runtime's V8 heap.
+    pub fn heap_used(&self) -> Result<usize, Error> {
+        let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let engine = guard.as_mut().ok_or(Error::Closed)?;
+        Ok(engine.heap_used())
+    }
+
+    /// Stops the script running in this runtime, from any thread; the call fails with a
+    /// `time` limit error. No effect when nothing runs.
+    pub fn terminate(&self) {
+        self.watched.terminate_now();
+    }
+
+    /// Frees the isolate. Later calls fail with [`Error::Closed`]; closing twice is fine.
+    pub fn close(&self) {
+        let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        self.watched.release();
+        guard.take();
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.engine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
+    fn run(&self, op: impl FnOnce(&mut Engine) -> Outcome) -> Result<Value, Error> {
+        let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let engine = guard.as_mut().ok_or(Error::Closed)?;
+        if let Some(t) = self.config.timeout {
+            self.watched.arm(t);
+        }
+        let outcome = op(engine);
+        let fired = self.watched.disarm();
+        let terminated = matches!(outcome, Outcome::Terminated);
+        let heap_hit = if fired || terminated {
+            engine.after_terminate()
+        } else {
+            false
+        };
+        if heap_hit {
+            return Err(Error::Limit {
+                limit: "memory",
+                message: format!(
+                    "the script went past its heap limit of {} MiB and was stopped",
+                    self.config.max_heap_size / (1024 * 1024)
+                ),
+            });
+        }
+        if terminated {
+            return Err(Error::Limit {
+                limit: "time",
+                message: match self.config.timeout {
+                    Some(t) if fired => {
+                        format!("the script ran past its {t:?} timeout and was stopped")
+                    }
+                    _ => "the script was stopped by the host".into(),
+                },
+            });
+        }
+        match outcome {
+            Outcome::Ok(text) if text.is_empty() => Ok(Value::Null),
+            Outcome::Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::Engine(format!("result is not JSON: {e}"))),
+            Outcome::Thrown(text) => Err(Error::from_thrown(&text)),
+            Outcome::Failed(text) if text == "not found" || text == "not a function" => {
+                Err(Error::NotFound(text))
+            }
+            Outcome::Failed(text) => Err(Error::Engine(text)),
+            Outcome::Terminated => Err(Error::Engine("terminated".into())),
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+fn not_found_at(path: &str, err: Error) -> Error {
+    match err {
+        Error::NotFound(what) => Error::NotFound(format!("`{path}` is {what}")),
+        other => other,
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

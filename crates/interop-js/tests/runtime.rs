@@ -1,0 +1,156 @@
+//! The V8 runtime: eval, calls both ways, typed errors, limits, unload.
+
+use std::time::{Duration, Instant};
+
+use interop_js::{Error, Runtime, RuntimeConfig};
+use interop_protocol::PluginError;
+use serde_json::{json, Value};
+
+fn runtime() -> Runtime {
+    Runtime::new(RuntimeConfig::default()).expect("runtime")
+}
+
+#[test]
+fn eval_returns_the_completion_value_as_json() {
+    let rt = runtime();
+    assert_eq!(rt.eval("1 + 1").unwrap(), json!(2));
+    assert_eq!(
+        rt.eval("({a: [1, 'x', null]})").unwrap(),
+        json!({"a": [1, "x", null]})
+    );
+    assert_eq!(rt.eval("undefined").unwrap(), Value::Null);
+}
+
+#[test]
+fn globals_persist_and_methods_are_called_with_json_arguments() {
+    let rt = runtime();
+    rt.eval("function add(a, b) { return a + b }; var plugin = { n: 10, plus(x) { return this.n + x } };")
+        .unwrap();
+    assert_eq!(rt.call("add", &[json!(2), json!(3)]).unwrap(), json!(5));
+    assert_eq!(rt.call("plugin.plus", &[json!(5)]).unwrap(), json!(15));
+}
+
+#[test]
+fn an_async_function_result_is_awaited() {
+    let rt = runtime();
+    rt.eval("async function later(x) { await null; return x * 2 }")
+        .unwrap();
+    assert_eq!(rt.call("later", &[json!(21)]).unwrap(), json!(42));
+}
+
+#[test]
+fn a_thrown_error_comes_back_with_message_and_stack() {
+    let rt = runtime();
+    rt.eval_named(
+        "boom.js",
+        "function boom() { throw new TypeError('bad input') }",
+    )
+    .unwrap();
+    match rt.call("boom", &[]) {
+        Err(Error::Thrown(e)) => {
+            assert_eq!(e.name, "TypeError");
+            assert_eq!(e.message, "bad input");
+            assert!(e.stack.contains("boom.js"), "stack: {}", e.stack);
+        }
+        other => panic!("expected a thrown error, got {other:?}"),
+    }
+    assert!(
+        matches!(rt.eval("syntax error here"), Err(Error::Thrown(e)) if e.name == "SyntaxError")
+    );
+}
+
+#[test]
+fn calling_a_missing_function_is_not_found() {
+    let rt = runtime();
+    assert!(matches!(rt.call("nope", &[]), Err(Error::NotFound(m)) if m.contains("nope")));
+    assert!(matches!(
+        rt.call("plugin.nope", &[]),
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[test]
+fn host_functions_return_values_and_their_errors_become_js_exceptions() {
+    let rt = runtime();
+    rt.bind_function("double", |args| {
+        Ok(json!(args[0].as_i64().unwrap_or(0) * 2))
+    })
+    .unwrap();
+    rt.bind_function("app.refuse", |_| Err(PluginError::denied("not for you")))
+        .unwrap();
+    rt.bind_object("config", &json!({"version": "1.0.0"}))
+        .unwrap();
+    assert_eq!(
+        rt.eval("double(21) + config.version").unwrap(),
+        json!("421.0.0")
+    );
+    assert_eq!(
+        rt.eval("try { app.refuse() } catch (e) { e.kind + ' / ' + e.message }")
+            .unwrap(),
+        json!("denied / denied: not for you")
+    );
+    // Uncaught, the host's error comes back with its kind.
+    match rt.eval("app.refuse()") {
+        Err(Error::Host(e)) => {
+            assert_eq!(e.kind, interop_protocol::ErrorKind::Denied);
+            assert_eq!(e.message, "not for you");
+        }
+        other => panic!("expected the host error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_at_the_timeout_and_the_runtime_still_works() {
+    let rt =
+        Runtime::new(RuntimeConfig::default().with_timeout(Duration::from_millis(100))).unwrap();
+    let start = Instant::now();
+    match rt.eval("while (true) {}") {
+        Err(Error::Limit { limit, .. }) => assert_eq!(limit, "time"),
+        other => panic!("expected a time limit, got {other:?}"),
+    }
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(rt.eval("6 * 7").unwrap(), json!(42));
+}
+
+#[test]
+fn a_heap_bomb_is_stopped_at_the_heap_limit_without_aborting() {
+    let rt = Runtime::new(RuntimeConfig::default().with_max_heap_size(16 << 20)).unwrap();
+    let bomb = "{ const a = []; while (true) { a.push('x'.repeat(1024) + a.length) } }";
+    match rt.eval(bomb) {
+        Err(Error::Limit { limit, message }) => {
+            assert_eq!(limit, "memory");
+            assert!(message.contains("16 MiB"), "{message}");
+        }
+        other => panic!("expected a memory limit, got {other:?}"),
+    }
+    assert_eq!(rt.eval("'still ' + 'alive'").unwrap(), json!("still alive"));
+    // A second bomb in the same runtime is stopped too.
+    let second = rt.eval(bomb);
+    assert!(
+        matches!(
+            second,
+            Err(Error::Limit {
+                limit: "memory",
+                ..
+            })
+        ),
+        "{second:?}"
+    );
+}
+
+#[test]
+fn array_buffers_are_held_to_the_same_budget() {
+    let rt = Runtime::new(RuntimeConfig::default().with_max_heap_size(16 << 20)).unwrap();
+    assert!(matches!(
+        rt.eval("new ArrayBuffer(1 << 30)"),
+        Err(Error::Thrown(e)) if e.name == "RangeError"
+    ));
+}
+
+#[test]
+fn a_closed_runtime_refuses_calls() {
+    let rt = runtime();
+    rt.close();
+    assert!(matches!(rt.eval("1"), Err(Error::Closed)));
+    rt.close();
+}
