@@ -7,11 +7,14 @@ use std::sync::Arc;
 use interop_sandbox::Backend;
 
 /// Every backend enabled by cargo features.
+#[allow(clippy::vec_init_then_push)] // one feature-gated push per backend
 pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     #[allow(unused_mut)]
     let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
     // Each backend crate adds its line here, e.g.:
     // #[cfg(feature = "wasm")]
     // backends.push(Arc::new(interop_wasm::WasmBackend::default()));
+    #[cfg(feature = "ffi")]
+    backends.push(Arc::new(interop_ffi::FfiBackend::default()));
     backends
 }
