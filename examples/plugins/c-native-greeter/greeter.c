@@ -1,10 +1,13 @@
 /*
  * The greeter as a native interop plugin in C (ABI v1, examples/include/interop_plugin.h).
  *
- *   action greet     "World" -> "Hello, World!"
+ *   action greet     "World" -> "Hello, World!" (prefixed by $GREETER_PREFIX and a space
+ *                    when the variable is granted and set)
  *   action farewell  "World" -> "Goodbye, World!"
  *   provider greeting        -> the text of data/greeting.txt, read through the host fs API
  *   hook config.reload -> on_reload: logs a line
+ *
+ * It answers exactly like its wasm twins (rust-greeter, go-greeter, c-greeter...).
  *
  * Built by `cargo xtask build-plugins` into build/libc_native_greeter.so.
  */
@@ -201,30 +204,33 @@ static int32_t greeter_invoke(void *state, const uint8_t *handler, size_t handle
     else if (handler_is(handler, handler_len, "farewell")) word = "Goodbye";
     else return INTEROP_NOT_FOUND;
 
+    const char *action = word[0] == 'H' ? "greet" : "farewell";
     buf_t name = {0};
     if (!parse_json_string(input, input_len, &name)) {
         free(name.data);
-        return reply_text("expected a JSON string (the name to greet)", INTEROP_INVALID_INPUT,
-                          out, out_len);
+        buf_t msg = {0};
+        buf_str(&msg, action);
+        buf_str(&msg, ": expected the name as a JSON string");
+        return reply(&msg, INTEROP_INVALID_INPUT, out, out_len);
     }
 
-    /* GREETER_PREFIX (granted by the manifest) only decorates the log line. */
-    buf_t prefix = {0};
-    int has_prefix = host_call(g, "env.get", "{\"name\":\"GREETER_PREFIX\"}", &prefix) == INTEROP_OK &&
-                     prefix.len > 2 && prefix.data[0] == '"';
     buf_t line = {0};
-    if (has_prefix) {
-        buf_put(&line, prefix.data + 1, prefix.len - 2);
-        buf_str(&line, " ");
-    }
-    buf_str(&line, word);
-    buf_str(&line, " -> ");
+    buf_str(&line, action);
+    buf_str(&line, " ");
     buf_put(&line, name.data, name.len);
     host_log(g, INTEROP_LOG_INFO, (const char *)line.data, line.len);
     free(line.data);
-    free(prefix.data);
 
+    /* greet is prefixed by $GREETER_PREFIX and a space when it is granted and set. */
     buf_t text = {0};
+    buf_t prefix = {0};
+    if (word[0] == 'H' &&
+        host_call(g, "env.get", "{\"name\":\"GREETER_PREFIX\"}", &prefix) == INTEROP_OK &&
+        prefix.len > 2 && prefix.data[0] == '"') {
+        /* The JSON string's contents, escapes decoded. */
+        if (parse_json_string(prefix.data, prefix.len, &text) && text.len > 0) buf_str(&text, " ");
+    }
+    free(prefix.data);
     buf_str(&text, word);
     buf_str(&text, ", ");
     buf_put(&text, name.data, name.len);
@@ -245,9 +251,24 @@ static int32_t greeter_get_provider(void *state, const uint8_t *handler, size_t 
     if (!handler_is(handler, handler_len, "greeting")) return INTEROP_NOT_FOUND;
     buf_t result = {0};
     int32_t rc = host_call(g, "fs.readFile", "{\"path\":\"data/greeting.txt\"}", &result);
-    /* On success the result is the file's text as a JSON string; on failure the host's
-     * PluginError JSON, passed on as this call's error. */
-    return reply(&result, rc == INTEROP_OK ? INTEROP_OK : INTEROP_ERROR, out, out_len);
+    if (rc != INTEROP_OK) /* the host's PluginError JSON, passed on as this call's error */
+        return reply(&result, INTEROP_ERROR, out, out_len);
+    /* The file's text (a JSON string), without trailing whitespace. */
+    buf_t text = {0};
+    int ok = parse_json_string(result.data, result.len, &text);
+    free(result.data);
+    if (!ok) {
+        free(text.data);
+        return reply_text("fs.readFile returned something other than text", INTEROP_ERROR, out,
+                          out_len);
+    }
+    while (text.len > 0 && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r' ||
+                            text.data[text.len - 1] == ' ' || text.data[text.len - 1] == '\t'))
+        text.len--;
+    buf_t reply_json = {0};
+    buf_json_string(&reply_json, (const char *)text.data, text.len);
+    free(text.data);
+    return reply(&reply_json, INTEROP_OK, out, out_len);
 }
 
 static int32_t greeter_on_event(void *state, const uint8_t *handler, size_t handler_len,
@@ -257,9 +278,11 @@ static int32_t greeter_on_event(void *state, const uint8_t *handler, size_t hand
     (void)input_len;
     const greeter_t *g = state;
     if (!handler_is(handler, handler_len, "on_reload")) return INTEROP_NOT_FOUND;
-    static const char msg[] = "config reloaded";
+    static const char msg[] = "greeter: configuration reloaded";
     host_log(g, INTEROP_LOG_INFO, msg, sizeof msg - 1);
-    return reply_text("\"reloaded\"", INTEROP_OK, out, out_len);
+    *out = NULL;
+    *out_len = 0; /* no reply: null */
+    return INTEROP_OK;
 }
 
 static void greeter_free(void *state, uint8_t *ptr, size_t len) {

@@ -1,10 +1,13 @@
 //! The greeter as a native interop plugin in Rust (native ABI v1, see docs/abi.md and
 //! examples/include/interop_plugin.h).
 //!
-//! - action `greet`: `"World"` -> `Hello, World!`
+//! - action `greet`: `"World"` -> `Hello, World!` (prefixed by `$GREETER_PREFIX` and a
+//!   space when the variable is granted and set)
 //! - action `farewell`: `"World"` -> `Goodbye, World!`
 //! - provider `greeting`: the text of `data/greeting.txt`, read through the host fs API
 //! - hook `config.reload` -> `on_reload`: logs a line
+//!
+//! It answers exactly like its wasm twins (`rust-greeter`, `go-greeter`, `c-greeter`...).
 //!
 //! The `abi` module mirrors the C header; the `Host` wrapper and `export` glue are what a
 //! plugin SDK would provide. Every entry point catches panics: none may unwind into the
@@ -121,44 +124,67 @@ impl Host {
 /// What a handler returns: the reply JSON, or a status and an error (JSON or text).
 type Reply = Result<Value, (i32, Value)>;
 
-fn greet(host: &Host, word: &str, input: &Value) -> Reply {
-    let Some(name) = input.as_str() else {
-        return Err((
+/// The name an action was given: its input, a JSON string.
+fn name_of(action: &str, input: &Value) -> Result<String, (i32, Value)> {
+    match input {
+        Value::String(name) => Ok(name.clone()),
+        _ => Err((
             abi::INVALID_INPUT,
-            json!("expected a JSON string (the name to greet)"),
-        ));
-    };
-    // GREETER_PREFIX (granted by the manifest) only decorates the log line.
-    let prefix = match host.call("env.get", json!({ "name": "GREETER_PREFIX" })) {
-        Ok(Value::String(p)) => format!("{p} "),
-        _ => String::new(),
-    };
-    host.log(abi::LOG_INFO, &format!("{prefix}{word} -> {name}"));
-    Ok(json!(format!("{word}, {name}!")))
+            json!(format!("{action}: expected the name as a JSON string")),
+        )),
+    }
+}
+
+/// `greet`: "World" -> "Hello, World!", prefixed by `$GREETER_PREFIX` and a space when
+/// the variable is granted and set.
+fn greet(host: &Host, input: &Value) -> Reply {
+    let name = name_of("greet", input)?;
+    host.log(abi::LOG_INFO, &format!("greet {name}"));
+    let greeting = format!("Hello, {name}!");
+    Ok(json!(
+        match host.call("env.get", json!({ "name": "GREETER_PREFIX" })) {
+            Ok(Value::String(prefix)) if !prefix.is_empty() => format!("{prefix} {greeting}"),
+            _ => greeting,
+        }
+    ))
+}
+
+/// `farewell`: "World" -> "Goodbye, World!".
+fn farewell(host: &Host, input: &Value) -> Reply {
+    let name = name_of("farewell", input)?;
+    host.log(abi::LOG_INFO, &format!("farewell {name}"));
+    Ok(json!(format!("Goodbye, {name}!")))
 }
 
 fn invoke(host: &Host, handler: &str, input: Value) -> Reply {
     match handler {
-        "greet" => greet(host, "Hello", &input),
-        "farewell" => greet(host, "Goodbye", &input),
+        "greet" => greet(host, &input),
+        "farewell" => farewell(host, &input),
         _ => Err((abi::NOT_FOUND, Value::Null)),
     }
 }
 
+/// Provider `greeting`: the text of data/greeting.txt, read through the host.
 fn get_provider(host: &Host, handler: &str, _input: Value) -> Reply {
     match handler {
-        "greeting" => host
-            .call("fs.readFile", json!({ "path": "data/greeting.txt" }))
-            .map_err(|e| (abi::ERROR, e)),
+        "greeting" => match host.call("fs.readFile", json!({ "path": "data/greeting.txt" })) {
+            Ok(Value::String(text)) => Ok(json!(text.trim_end())),
+            Ok(_) => Err((
+                abi::ERROR,
+                json!("fs.readFile returned something other than text"),
+            )),
+            Err(e) => Err((abi::ERROR, e)),
+        },
         _ => Err((abi::NOT_FOUND, Value::Null)),
     }
 }
 
+/// Hook `config.reload`: logs a line.
 fn on_event(host: &Host, handler: &str, _payload: Value) -> Reply {
     match handler {
         "on_reload" => {
-            host.log(abi::LOG_INFO, "config reloaded");
-            Ok(json!("reloaded"))
+            host.log(abi::LOG_INFO, "greeter: configuration reloaded");
+            Ok(Value::Null)
         }
         _ => Err((abi::NOT_FOUND, Value::Null)),
     }
@@ -172,6 +198,7 @@ unsafe fn give(bytes: Vec<u8>, out: *mut *mut u8, out_len: *mut usize) {
 }
 
 /// The glue of every entry point: decode, dispatch, encode, and never unwind.
+#[allow(clippy::too_many_arguments)] // the ABI's seven parameters, plus the handler
 unsafe fn export(
     state: *mut c_void,
     handler: *const u8,
@@ -206,8 +233,12 @@ unsafe fn export(
             Err((code, v)) => (code, v),
         }
     });
-    let (code, value) = catch_unwind(run)
-        .unwrap_or_else(|_| (abi::ERROR, json!({"kind": "exec", "message": "plugin panicked"})));
+    let (code, value) = catch_unwind(run).unwrap_or_else(|_| {
+        (
+            abi::ERROR,
+            json!({"kind": "exec", "message": "plugin panicked"}),
+        )
+    });
     // An error given as a bare string is sent as plain text (taken as an `exec` error).
     let bytes = match (code, value) {
         (abi::OK, v) => v.to_string().into_bytes(),
@@ -230,7 +261,16 @@ macro_rules! entry {
             out: *mut *mut u8,
             out_len: *mut usize,
         ) -> i32 {
-            export(state, handler, handler_len, input, input_len, out, out_len, $f)
+            export(
+                state,
+                handler,
+                handler_len,
+                input,
+                input_len,
+                out,
+                out_len,
+                $f,
+            )
         }
     };
 }

@@ -1,0 +1,24 @@
+//! A granted environment variable reaches native plugins. Its own test binary: it sets
+//! a variable of the test process.
+
+mod common;
+
+use interop_host::Host;
+use serde_json::json;
+
+#[test]
+fn greet_is_prefixed_by_the_granted_greeter_prefix() {
+    std::env::set_var("GREETER_PREFIX", "[native]");
+    for greeter in ["rust-native-greeter", "c-native-greeter"] {
+        let host = Host::new();
+        host.load(common::sample(greeter)).unwrap();
+        let hello = host.invoke(greeter, "greet", json!("World")).unwrap();
+        assert_eq!(
+            hello.text.as_deref(),
+            Some("[native] Hello, World!"),
+            "{greeter}"
+        );
+        let bye = host.invoke(greeter, "farewell", json!("World")).unwrap();
+        assert_eq!(bye.text.as_deref(), Some("Goodbye, World!"), "{greeter}");
+    }
+}
