@@ -16,5 +16,7 @@ pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     // backends.push(Arc::new(interop_wasm::WasmBackend::default()));
     #[cfg(feature = "ffi")]
     backends.push(Arc::new(interop_ffi::FfiBackend::default()));
+    #[cfg(feature = "js")]
+    backends.push(Arc::new(interop_js::JsBackend::default()));
     backends
 }

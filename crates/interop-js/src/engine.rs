@@ -3,7 +3,7 @@
 //! crate means rewriting this file only.
 
 use std::ffi::c_void;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 /// Opaque runtime of the shim (one isolate + one context).
 #[repr(C)]
@@ -21,61 +21,118 @@ pub(crate) struct RawRet {
 pub(crate) type HostCallback =
     unsafe extern "C" fn(user: *mut c_void, id: u32, args: *const u8, len: usize, ret: *mut RawRet);
 
-unsafe extern "C" {
-    fn ijs_init(flags: *const u8, len: usize);
-    fn ijs_new(
-        heap_limit: usize,
-        buffer_limit: usize,
-        cb: HostCallback,
-        user: *mut c_void,
-    ) -> *mut RawRuntime;
-    fn ijs_free(rt: *mut RawRuntime);
-    fn ijs_terminate(rt: *mut RawRuntime);
-    fn ijs_after_terminate(rt: *mut RawRuntime) -> i32;
-    fn ijs_eval(
-        rt: *mut RawRuntime,
-        src: *const u8,
-        len: usize,
-        name: *const u8,
-        name_len: usize,
-        out: *mut *const u8,
-        out_len: *mut usize,
-    ) -> i32;
-    fn ijs_call(
-        rt: *mut RawRuntime,
-        path: *const u8,
-        path_len: usize,
-        args: *const u8,
-        args_len: usize,
-        out: *mut *const u8,
-        out_len: *mut usize,
-    ) -> i32;
-    fn ijs_bind_function(
-        rt: *mut RawRuntime,
-        path: *const u8,
-        path_len: usize,
-        id: u32,
-        out: *mut *const u8,
-        out_len: *mut usize,
-    ) -> i32;
-    fn ijs_bind_json(
-        rt: *mut RawRuntime,
-        path: *const u8,
-        path_len: usize,
-        json: *const u8,
-        json_len: usize,
-        out: *mut *const u8,
-        out_len: *mut usize,
-    ) -> i32;
-    fn ijs_ret_json(ret: *mut RawRet, json: *const u8, len: usize);
-    fn ijs_ret_error(
-        ret: *mut RawRet,
-        msg: *const u8,
-        len: usize,
-        kind: *const u8,
-        kind_len: usize,
-    );
-    fn ijs_heap_used(rt: *mut RawRuntime) -> usize;
+type Str = *const u8;
+type Out = *mut *const u8;
+
+type InitFn = unsafe extern "C" fn(Str, usize);
+type NewFn = unsafe extern "C" fn(usize, usize, HostCallback, *mut c_void) -> *mut RawRuntime;
+type RtFn = unsafe extern "C" fn(*mut RawRuntime);
+type RtIntFn = unsafe extern "C" fn(*mut RawRuntime) -> i32;
+type RtSizeFn = unsafe extern "C" fn(*mut RawRuntime) -> usize;
+type RunFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, Str, usize, Out, *mut usize) -> i32;
+type BindFnFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, u32, Out, *mut usize) -> i32;
+type RetJsonFn = unsafe extern "C" fn(*mut RawRet, Str, usize);
+type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize);
+
+/// The shim's entry points, resolved with `dlsym` (see `build.rs` for why it is loaded at
+/// run time rather than linked).
+struct Shim {
+    init: InitFn,
+    new: NewFn,
+    free: RtFn,
+    terminate: RtFn,
+    after_terminate: RtIntFn,
+    eval: RunFn,
+    call: RunFn,
+    bind_function: BindFnFn,
+    bind_json: RunFn,
+    ret_json: RetJsonFn,
+    ret_error: RetErrorFn,
+    heap_used: RtSizeFn,
+}
+
+/// Where the shim library is: `INTEROP_JS_SHIM` at run time, else where build.rs put it.
+fn shim_path() -> String {
+    std::env::var("INTEROP_JS_SHIM").unwrap_or_else(|_| env!("INTEROP_JS_SHIM").to_owned())
+}
+
+fn dlerror() -> String {
+    // SAFETY: dlerror returns a thread-local C string or null.
+    let e = unsafe { libc::dlerror() };
+    if e.is_null() {
+        "unknown error".into()
+    } else {
+        // SAFETY: non-null C string from dlerror.
+        unsafe { std::ffi::CStr::from_ptr(e) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn load_shim() -> Result<Shim, String> {
+    let path = shim_path();
+    let c_path = std::ffi::CString::new(path.clone()).map_err(|e| e.to_string())?;
+    // SAFETY: loading a library we built; RTLD_NOW surfaces missing symbols here.
+    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    if handle.is_null() {
+        return Err(format!(
+            "cannot load the V8 shim {path}: {}; run `cargo xtask setup` and rebuild",
+            dlerror()
+        ));
+    }
+    let sym = |name: &str| -> Result<*mut c_void, String> {
+        let c = std::ffi::CString::new(name).map_err(|e| e.to_string())?;
+        // SAFETY: valid handle and C string.
+        let p = unsafe { libc::dlsym(handle, c.as_ptr()) };
+        if p.is_null() {
+            Err(format!("the V8 shim {path} has no `{name}`"))
+        } else {
+            Ok(p)
+        }
+    };
+    macro_rules! f {
+        ($name:literal, $ty:ty) => {
+            // SAFETY: the symbol is the shim's function of that name, whose C signature
+            // matches the field it is stored in (both written from shim.cc).
+            unsafe { std::mem::transmute::<*mut c_void, $ty>(sym($name)?) }
+        };
+    }
+    Ok(Shim {
+        init: f!("ijs_init", InitFn),
+        new: f!("ijs_new", NewFn),
+        free: f!("ijs_free", RtFn),
+        terminate: f!("ijs_terminate", RtFn),
+        after_terminate: f!("ijs_after_terminate", RtIntFn),
+        eval: f!("ijs_eval", RunFn),
+        call: f!("ijs_call", RunFn),
+        bind_function: f!("ijs_bind_function", BindFnFn),
+        bind_json: f!("ijs_bind_json", RunFn),
+        ret_json: f!("ijs_ret_json", RetJsonFn),
+        ret_error: f!("ijs_ret_error", RetErrorFn),
+        heap_used: f!("ijs_heap_used", RtSizeFn),
+    })
+}
+
+/// The loaded shim, with V8 initialized once per process (platform, then
+/// `V8::Initialize`). V8 is never disposed: isolates may exist until the process ends.
+fn shim() -> Result<&'static Shim, String> {
+    static SHIM: OnceLock<Result<Shim, String>> = OnceLock::new();
+    SHIM.get_or_init(|| {
+        let shim = load_shim()?;
+        // SAFETY: plain call; the shim guards against repeated initialization too.
+        unsafe { (shim.init)(std::ptr::null(), 0) };
+        Ok(shim)
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// The shim, once [`shim`] succeeded (every Engine exists only after it did).
+fn loaded() -> &'static Shim {
+    match shim() {
+        Ok(s) => s,
+        Err(_) => unreachable!("an Engine exists only once the shim is loaded"),
+    }
 }
 
 /// How a shim operation ended; the text is JSON for `Ok` and `Thrown`.
@@ -108,16 +165,6 @@ fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
     }
 }
 
-/// Initializes V8 once per process (platform, then `V8::Initialize`). V8 is never disposed:
-/// isolates may exist until the process ends.
-pub(crate) fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        // SAFETY: plain call; the shim guards against repeated initialization too.
-        unsafe { ijs_init(std::ptr::null(), 0) }
-    });
-}
-
 /// One isolate + context, freed on drop. Not `Sync`: callers serialise access.
 pub(crate) struct Engine {
     raw: *mut RawRuntime,
@@ -135,11 +182,14 @@ impl Engine {
         buffer_limit: usize,
         cb: HostCallback,
         user: *mut c_void,
-    ) -> Option<Engine> {
-        init();
+    ) -> Result<Engine, String> {
+        let shim = shim()?;
         // SAFETY: `cb` and `user` stay valid for the engine's life (caller's contract).
-        let raw = unsafe { ijs_new(heap_limit, buffer_limit, cb, user) };
-        (!raw.is_null()).then_some(Engine { raw })
+        let raw = unsafe { (shim.new)(heap_limit, buffer_limit, cb, user) };
+        if raw.is_null() {
+            return Err("V8 could not create an isolate".into());
+        }
+        Ok(Engine { raw })
     }
 
     /// A handle that can terminate execution from another thread while the engine lives.
@@ -151,7 +201,7 @@ impl Engine {
         let (mut out, mut len) = (std::ptr::null(), 0);
         // SAFETY: valid runtime; the slices outlive the call.
         let status = unsafe {
-            ijs_eval(
+            (loaded().eval)(
                 self.raw,
                 source.as_ptr(),
                 source.len(),
@@ -170,7 +220,7 @@ impl Engine {
         let (mut out, mut len) = (std::ptr::null(), 0);
         // SAFETY: as in eval.
         let status = unsafe {
-            ijs_call(
+            (loaded().call)(
                 self.raw,
                 path.as_ptr(),
                 path.len(),
@@ -187,7 +237,7 @@ impl Engine {
         let (mut out, mut len) = (std::ptr::null(), 0);
         // SAFETY: as in eval.
         let status = unsafe {
-            ijs_bind_function(self.raw, path.as_ptr(), path.len(), id, &mut out, &mut len)
+            (loaded().bind_function)(self.raw, path.as_ptr(), path.len(), id, &mut out, &mut len)
         };
         outcome(status, out, len)
     }
@@ -196,7 +246,7 @@ impl Engine {
         let (mut out, mut len) = (std::ptr::null(), 0);
         // SAFETY: as in eval.
         let status = unsafe {
-            ijs_bind_json(
+            (loaded().bind_json)(
                 self.raw,
                 path.as_ptr(),
                 path.len(),
@@ -212,19 +262,19 @@ impl Engine {
     /// Clears a pending termination; whether the heap limit had been reached.
     pub(crate) fn after_terminate(&mut self) -> bool {
         // SAFETY: valid runtime.
-        unsafe { ijs_after_terminate(self.raw) != 0 }
+        unsafe { (loaded().after_terminate)(self.raw) != 0 }
     }
 
     pub(crate) fn heap_used(&mut self) -> usize {
         // SAFETY: valid runtime.
-        unsafe { ijs_heap_used(self.raw) }
+        unsafe { (loaded().heap_used)(self.raw) }
     }
 }
 
 impl Drop for Engine {
     fn drop(&mut self) {
         // SAFETY: the runtime is ours and freed once.
-        unsafe { ijs_free(self.raw) }
+        unsafe { (loaded().free)(self.raw) }
     }
 }
 
@@ -235,7 +285,7 @@ impl Drop for Engine {
 /// takes before freeing).
 pub(crate) unsafe fn terminate(handle: usize) {
     // SAFETY: per the contract above.
-    unsafe { ijs_terminate(handle as *mut RawRuntime) }
+    unsafe { (loaded().terminate)(handle as *mut RawRuntime) }
 }
 
 /// Answers a host function call with JSON text (empty: `undefined`).
@@ -244,7 +294,7 @@ pub(crate) unsafe fn terminate(handle: usize) {
 /// `ret` is the slot the shim passed to the callback, used only during it.
 pub(crate) unsafe fn ret_json(ret: *mut RawRet, json: &str) {
     // SAFETY: per the contract above.
-    unsafe { ijs_ret_json(ret, json.as_ptr(), json.len()) }
+    unsafe { (loaded().ret_json)(ret, json.as_ptr(), json.len()) }
 }
 
 /// Answers a host function call by throwing an Error with `message` and `kind`.
@@ -254,7 +304,7 @@ pub(crate) unsafe fn ret_json(ret: *mut RawRet, json: &str) {
 pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str) {
     // SAFETY: per the contract above.
     unsafe {
-        ijs_ret_error(
+        (loaded().ret_error)(
             ret,
             message.as_ptr(),
             message.len(),

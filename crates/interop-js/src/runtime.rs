@@ -142,7 +142,7 @@ impl Runtime {
             host_callback,
             user,
         )
-        .ok_or_else(|| Error::Engine("V8 could not create an isolate".into()))?;
+        .map_err(Error::Engine)?;
         let watched = Watched::register(engine.raw_handle());
         Ok(Runtime {
             engine: Mutex::new(Some(engine)),

@@ -16,7 +16,7 @@ const plugin = {
       host.fetch({ url: "https://example.com/secrets", method: "GET" });
       return "fetched?!";
     } catch (e) {
-      return `refused: ${e.kind}: ${e.message}`;
+      return `refused (${e.kind}): ${e.message}`;
     }
   },
   // The same, uncaught: the call fails with the host's `denied` error.

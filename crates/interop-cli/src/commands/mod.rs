@@ -2,6 +2,8 @@
 
 mod call;
 mod inspect;
+#[cfg(feature = "js")]
+mod js;
 mod schema;
 mod validate;
 
@@ -34,6 +36,9 @@ enum Command {
     Provider(call::ProviderArgs),
     /// Deliver a hook event to a plugin and print what its handlers returned.
     Emit(call::EmitArgs),
+    /// Evaluate JavaScript in V8, or call a Node module's export.
+    #[cfg(feature = "js")]
+    Js(js::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -44,5 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),
         Command::Emit(args) => call::run_emit(args),
+        #[cfg(feature = "js")]
+        Command::Js(args) => js::run(args),
     }
 }

@@ -1,0 +1,83 @@
+//! `interop` with the js backend (`--features js`): seed 001's greeter byte for byte,
+//! hostile plugins stopped with clear errors, `interop js eval` and `interop js call`.
+#![cfg(feature = "js")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn interop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run interop")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
+const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
+
+#[test]
+fn interop_call_prints_the_seed_001_greeter_output_byte_for_byte() {
+    let greet = interop(&["call", GREETER, "greet", "--input", "\"World\""]);
+    assert!(greet.status.success(), "{}", text(&greet.stderr));
+    let farewell = interop(&["call", GREETER, "farewell", "--input", "\"John Doe\""]);
+    assert!(farewell.status.success(), "{}", text(&farewell.stderr));
+    let both = text(&greet.stdout) + &text(&farewell.stdout);
+    assert_eq!(
+        both,
+        "[LOG] Greeting World\nHello, World! App version: 1.0.0\nGoodbye, John Doe!\n"
+    );
+}
+
+#[test]
+fn interop_call_reports_a_looping_and_a_memory_hungry_plugin() {
+    let out = interop(&["call", HOSTILE, "loop"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("plugin `js-hostile`: limit_exceeded: the script ran past its 1s timeout"),
+        "{err}"
+    );
+    let out = interop(&["call", HOSTILE, "heap_bomb"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("heap limit of 32 MiB"), "{err}");
+}
+
+#[test]
+fn interop_js_eval_prints_the_value() {
+    let out = interop(&["js", "eval", "[1, 2, 3].map(x => x * 2)"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "[2,4,6]\n");
+    let out = interop(&["js", "eval", "console.log('hi', 1); 'done'"]);
+    assert_eq!(text(&out.stdout), "hi 1\ndone\n");
+    let out = interop(&["js", "eval", "null.x"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("TypeError"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn interop_js_call_runs_a_node_module_export() {
+    let out = interop(&[
+        "js",
+        "call",
+        "examples/plugins/node-bridge/example.js",
+        "add",
+        "2",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "5\n");
+}
