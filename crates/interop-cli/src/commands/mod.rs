@@ -1,6 +1,8 @@
 //! The subcommands, one module each.
 
 mod call;
+#[cfg(feature = "ffi")]
+mod ffi;
 mod inspect;
 #[cfg(feature = "js")]
 mod js;
@@ -36,6 +38,13 @@ enum Command {
     Provider(call::ProviderArgs),
     /// Deliver a hook event to a plugin and print what its handlers returned.
     Emit(call::EmitArgs),
+    /// Call a C function with types declared on the command line.
+    #[cfg(feature = "ffi")]
+    Ffi(ffi::FfiArgs),
+    /// Serve one native plugin over stdio (isolated mode's runner; started by the host).
+    #[cfg(feature = "ffi")]
+    #[command(name = "ffi-serve", hide = true)]
+    FfiServe(ffi::ServeArgs),
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
@@ -49,6 +58,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),
         Command::Emit(args) => call::run_emit(args),
+        #[cfg(feature = "ffi")]
+        Command::Ffi(args) => ffi::run(args),
+        #[cfg(feature = "ffi")]
+        Command::FfiServe(args) => ffi::run_serve(args),
         #[cfg(feature = "js")]
         Command::Js(args) => js::run(args),
     }
