@@ -1,22 +1,43 @@
 //! The host side of the native ABI's callback table: `log`, `call` and `free` adapted to
-//! [`HostServices`], which does every policy check and audit record.
+//! a [`NativeHost`], normally the plugin's [`HostServices`], which do every policy check
+//! and audit record.
 //!
 //! The callbacks are `extern "C"`: a panic inside them is caught and reported to the
 //! plugin as an error status, never unwound into the plugin's frames.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
-use interop_protocol::PluginError;
-use interop_sandbox::services::BUILTIN_FUNCTIONS;
+use interop_protocol::{ErrorKind, PluginError};
 use interop_sandbox::{HostServices, LogLevel};
 use serde_json::Value;
 
 use crate::abi::{status, HostApi, ABI_VERSION};
 
-/// What a plugin's `ctx` points to: its host services.
+/// What the callback table forwards to. [`HostServices`] is the implementation in a host;
+/// isolated mode's runner implements it by forwarding over IPC to the parent host, whose
+/// services then check and audit each call.
+pub trait NativeHost: Send + Sync {
+    /// A log line from the plugin.
+    fn log(&self, level: LogLevel, message: &str);
+    /// A host function call by name with JSON arguments (`HostServices::call`'s names).
+    fn call(&self, function: &str, args: Value) -> Result<Value, PluginError>;
+}
+
+impl NativeHost for HostServices {
+    fn log(&self, level: LogLevel, message: &str) {
+        HostServices::log(self, level, message)
+    }
+    fn call(&self, function: &str, args: Value) -> Result<Value, PluginError> {
+        HostServices::call(self, function, args)
+    }
+}
+
+/// What a plugin's `ctx` points to.
 pub(crate) struct HostCtx {
-    pub(crate) services: HostServices,
+    pub(crate) host: Arc<dyn NativeHost>,
+    pub(crate) plugin: String,
 }
 
 impl HostCtx {
@@ -81,7 +102,7 @@ unsafe extern "C" fn host_log(ctx: *mut c_void, level: i32, msg: *const u8, len:
         let Some(msg) = (unsafe { bytes(msg, len) }) else {
             return;
         };
-        ctx.services.log(
+        ctx.host.log(
             LogLevel::from_number(i64::from(level)),
             &String::from_utf8_lossy(msg),
         );
@@ -103,7 +124,7 @@ unsafe extern "C" fn host_call(
         }
         // SAFETY: as in `host_log`.
         let ctx = unsafe { &*(ctx as *const HostCtx) };
-        let plugin = ctx.services.plugin();
+        let plugin = ctx.plugin.as_str();
         let fail = |code: i32, error: PluginError| {
             // SAFETY: the ABI requires `out`/`out_len` to be writable (null is tolerated).
             unsafe { give(error_json(&error.in_plugin(plugin)), out, out_len) };
@@ -138,7 +159,7 @@ unsafe extern "C" fn host_call(
                 }
             }
         };
-        match ctx.services.call(name, args) {
+        match ctx.host.call(name, args) {
             Ok(value) => {
                 let bytes = serde_json::to_vec(&value).unwrap_or_default();
                 // SAFETY: as above.
@@ -146,13 +167,12 @@ unsafe extern "C" fn host_call(
                 status::OK
             }
             Err(e) => {
-                let known = BUILTIN_FUNCTIONS.contains(&name)
-                    || ctx.services.functions().get(name).is_some();
-                let code = if known {
-                    status::ERROR
-                } else {
-                    status::NOT_FOUND
-                };
+                let code =
+                    if e.kind == ErrorKind::NotFound && e.message.starts_with("no host function") {
+                        status::NOT_FOUND
+                    } else {
+                        status::ERROR
+                    };
                 fail(code, e)
             }
         }

@@ -39,6 +39,7 @@ mod types;
 pub use backend::{default_runner, FfiBackend, RUNNER_ENV, SERVE_SUBCOMMAND};
 pub use error::FfiError;
 pub use function::Function;
+pub use host::NativeHost;
 pub use library::Library;
 pub use plugin::{library_path, NativePlugin};
 pub use types::{Arg, Type, Value};

@@ -10,7 +10,7 @@
 
 use std::ffi::{c_void, CStr};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use interop_protocol::{
     plugin::{unknown_action, unknown_provider, unloaded},
@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::abi::{
     status, EntryFn, EntrySymbolFn, FreeFn, HostApi, PluginDescriptor, ABI_VERSION, ENTRY_SYMBOL,
 };
-use crate::host::HostCtx;
+use crate::host::{HostCtx, NativeHost};
 
 /// A native plugin loaded in this process.
 pub struct NativePlugin {
@@ -141,6 +141,18 @@ impl NativePlugin {
         loaded: &LoadedManifest,
         services: HostServices,
     ) -> Result<NativePlugin, PluginError> {
+        let max_message = services.policy().max_message_bytes;
+        Self::load_with_host(loaded, Arc::new(services), max_message)
+    }
+
+    /// Like [`NativePlugin::load`], with the host callbacks going to `host` (isolated
+    /// mode's runner forwards them to the parent host) and messages held to `max_message`
+    /// bytes.
+    pub fn load_with_host(
+        loaded: &LoadedManifest,
+        host: Arc<dyn NativeHost>,
+        max_message: u64,
+    ) -> Result<NativePlugin, PluginError> {
         let manifest = loaded.manifest.clone();
         let name = manifest.name.clone();
         let path = library_path(loaded)?;
@@ -174,7 +186,8 @@ impl NativePlugin {
         let desc = read_descriptor(desc_ptr, &path, &manifest)?;
 
         let host_ctx = Box::new(HostCtx {
-            services: services.clone(),
+            host,
+            plugin: name.clone(),
         });
         let host_api = Box::new(HostCtx::api(&host_ctx));
         let mut state_ptr: *mut c_void = std::ptr::null_mut();
@@ -194,7 +207,7 @@ impl NativePlugin {
         }
         tracing::debug!(plugin = %name, library = %path.display(), "native plugin loaded");
         Ok(NativePlugin {
-            max_message: usize::try_from(services.policy().max_message_bytes).unwrap_or(usize::MAX),
+            max_message: usize::try_from(max_message).unwrap_or(usize::MAX),
             manifest,
             desc,
             state: Mutex::new(State {
