@@ -47,6 +47,9 @@ impl std::fmt::Debug for Function {
 /// One argument's storage: large and aligned enough for any scalar or pointer.
 type Slot = u64;
 
+/// C parameters marshalled on the stack; more spill to the heap.
+const INLINE: usize = 8;
+
 impl Function {
     pub(crate) fn new(
         library: Library,
@@ -122,17 +125,27 @@ impl Function {
             }
         }
 
-        // Slots hold each C parameter's value; `lens` the lengths `buffer_out` passes by
-        // pointer. Both are sized up front and never grow, so the addresses taken below
-        // stay valid for the call.
-        let mut slots: Vec<Slot> = vec![0; self.c_params];
-        let mut lens: Vec<usize> = args
-            .iter()
-            .map(|a| match a {
-                Arg::BufferOut(v) => v.len(),
-                _ => 0,
-            })
-            .collect();
+        // Slots hold each C parameter's value, `lens` the lengths `buffer_out` passes by
+        // pointer, `ptrs` the address of each slot (what libffi reads). Up to INLINE
+        // parameters live on the stack: a call allocates nothing. None of them moves
+        // while the addresses taken below are in use.
+        let n = self.c_params;
+        let mut slots_inline = [0 as Slot; INLINE];
+        let mut slots_heap: Vec<Slot>;
+        let slots: &mut [Slot] = if n <= INLINE {
+            &mut slots_inline[..n]
+        } else {
+            slots_heap = vec![0; n];
+            &mut slots_heap
+        };
+        let mut lens_inline = [0usize; INLINE];
+        let mut lens_heap: Vec<usize>;
+        let lens: &mut [usize] = if args.len() <= INLINE {
+            &mut lens_inline[..args.len()]
+        } else {
+            lens_heap = vec![0; args.len()];
+            &mut lens_heap
+        };
         let mut s = 0;
         for (i, arg) in args.iter_mut().enumerate() {
             let slot = &mut slots[s..];
@@ -163,8 +176,9 @@ impl Function {
                         put(&mut slot[1..], b.len());
                     }
                     Arg::BufferOut(v) => {
+                        lens[i] = v.len();
                         put(slot, v.as_mut_ptr());
-                        put(&mut slot[1..], &mut lens[i] as *mut usize);
+                        put(&mut slot[1..], lens.as_mut_ptr().add(i));
                     }
                 }
             }
@@ -173,21 +187,33 @@ impl Function {
                 _ => 1,
             };
         }
-        let ffi_args: Vec<libffi::middle::Arg> =
-            slots.iter().map(libffi::middle::Arg::new).collect();
+        let base = slots.as_mut_ptr();
+        let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); INLINE];
+        let mut ptrs_heap: Vec<*mut c_void>;
+        let ptrs: &mut [*mut c_void] = if n <= INLINE {
+            &mut ptrs_inline[..n]
+        } else {
+            ptrs_heap = vec![std::ptr::null_mut(); n];
+            &mut ptrs_heap
+        };
+        for (i, p) in ptrs.iter_mut().enumerate() {
+            // SAFETY: `i < n`, the length of `slots`.
+            *p = unsafe { base.add(i) }.cast();
+        }
 
-        // Integer results narrower than a register come back widened to `ffi_arg`; two
-        // words cover every return type declared here.
+        // Two words hold any return type declared here; libffi writes exactly the
+        // return type's bytes at the start.
         let mut ret = [0u64; 2];
         // SAFETY: the cif was prepared from the declaration, the arguments were checked
         // against it and point into `slots`/`lens`/the caller's buffers, all alive for the
         // call; `ret` is large enough for any declared return type. The declaration
         // matching the C function is the caller's contract (see above).
         unsafe {
-            self.cif.call_return_into(
+            libffi::low::call_return_into(
+                self.cif.as_raw_ptr(),
                 CodePtr::from_ptr(self.code),
-                &ffi_args,
-                libffi::middle::Ret::new(&mut ret),
+                ptrs.as_mut_ptr(),
+                ret.as_mut_ptr().cast(),
             );
         }
 
@@ -219,38 +245,46 @@ unsafe fn put<T>(slot: &mut [Slot], value: T) {
 }
 
 fn read_return(ty: Type, ret: &[u64; 2]) -> Value {
-    let word = ret[0];
     let start = ret.as_ptr();
-    match ty {
-        Type::Void => Value::Void,
-        Type::Bool => Value::Bool(word as u8 != 0),
-        Type::I8 => Value::I8(word as i8),
-        Type::I16 => Value::I16(word as i16),
-        Type::I32 => Value::I32(word as i32),
-        Type::I64 => Value::I64(word as i64),
-        Type::U8 => Value::U8(word as u8),
-        Type::U16 => Value::U16(word as u16),
-        Type::U32 => Value::U32(word as u32),
-        Type::U64 => Value::U64(word),
-        Type::Usize => Value::Usize(word as usize),
-        // SAFETY: libffi stores a float result at the start of the (aligned) buffer.
-        Type::F32 => Value::F32(unsafe { std::ptr::read(start.cast::<f32>()) }),
-        // SAFETY: as above, for a double.
-        Type::F64 => Value::F64(unsafe { std::ptr::read(start.cast::<f64>()) }),
-        Type::Pointer => Value::Pointer(word as usize),
-        Type::CStr => {
-            let p = word as usize as *const c_char;
-            if p.is_null() {
-                Value::CStr(None)
-            } else {
-                // SAFETY: the declaration says the function returns a NUL-terminated
-                // string; it is copied before anything else runs.
-                let s = unsafe { CStr::from_ptr(p) };
-                Value::CStr(Some(s.to_string_lossy().into_owned()))
+    // SAFETY: libffi wrote a value of the declared return type at the start of `ret`,
+    // which is aligned and large enough for it.
+    unsafe {
+        match ty {
+            Type::Void => Value::Void,
+            Type::Bool => Value::Bool(read::<u8>(start) != 0),
+            Type::I8 => Value::I8(read(start)),
+            Type::I16 => Value::I16(read(start)),
+            Type::I32 => Value::I32(read(start)),
+            Type::I64 => Value::I64(read(start)),
+            Type::U8 => Value::U8(read(start)),
+            Type::U16 => Value::U16(read(start)),
+            Type::U32 => Value::U32(read(start)),
+            Type::U64 => Value::U64(read(start)),
+            Type::Usize => Value::Usize(read(start)),
+            Type::F32 => Value::F32(read(start)),
+            Type::F64 => Value::F64(read(start)),
+            Type::Pointer => Value::Pointer(read::<usize>(start)),
+            Type::CStr => {
+                let p = read::<*const c_char>(start);
+                if p.is_null() {
+                    Value::CStr(None)
+                } else {
+                    // The declaration says the function returns a NUL-terminated string;
+                    // it is copied before anything else runs.
+                    Value::CStr(Some(CStr::from_ptr(p).to_string_lossy().into_owned()))
+                }
             }
+            Type::Buffer | Type::BufferMut | Type::BufferOut => Value::Void,
         }
-        Type::Buffer | Type::BufferMut | Type::BufferOut => Value::Void,
     }
+}
+
+/// Reads a `T` at the start of the return buffer.
+///
+/// # Safety
+/// A `T` must have been written there.
+unsafe fn read<T: Copy>(start: *const u64) -> T {
+    std::ptr::read(start.cast::<T>())
 }
 
 impl Library {

@@ -1,4 +1,6 @@
-//! Declared-type calls into real system libraries (libc, libm, libz).
+//! Declared-type calls into real system libraries (libc, libm, libz) and a compiled one.
+
+mod common;
 
 use interop_ffi::{Arg, FfiError, Library, Type, Value};
 
@@ -162,4 +164,76 @@ fn returned_strings_and_pointers() {
         panic!("strchr did not return a pointer");
     };
     assert_eq!(p, hay.as_ptr() as usize + 2);
+}
+
+#[test]
+fn many_parameters_and_narrow_types_marshal_correctly() {
+    // More C parameters than are marshalled on the stack, and every narrow type.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("many.c");
+    std::fs::write(
+        &src,
+        r#"#include <stdint.h>
+#include <stdbool.h>
+double many(int8_t a, uint8_t b, int16_t c, uint16_t d, int32_t e, uint32_t f, int64_t g,
+            uint64_t h, float i, double j, bool k) {
+    return a + b + c + d + e + f + (double)g + (double)h + i + j + (k ? 1000000 : 0);
+}
+int8_t neg8(void) { return -5; }
+uint16_t big16(void) { return 65535; }
+bool yes(void) { return true; }
+"#,
+    )
+    .unwrap();
+    let lib_path = dir.path().join("libmany.so");
+    common::cc_shared(&src, &lib_path);
+    let lib = Library::open(lib_path.to_str().unwrap()).unwrap();
+    let many = lib
+        .func(
+            "many",
+            Type::F64,
+            &[
+                Type::I8,
+                Type::U8,
+                Type::I16,
+                Type::U16,
+                Type::I32,
+                Type::U32,
+                Type::I64,
+                Type::U64,
+                Type::F32,
+                Type::F64,
+                Type::Bool,
+            ],
+        )
+        .unwrap();
+    let got = many
+        .call([
+            Arg::I8(-1),
+            Arg::U8(200),
+            Arg::I16(-300),
+            Arg::U16(60000),
+            Arg::I32(-70000),
+            Arg::U32(4_000_000_000),
+            Arg::I64(-5_000_000_000),
+            Arg::U64(6_000_000_000),
+            Arg::F32(0.5),
+            Arg::F64(0.25),
+            Arg::Bool(true),
+        ])
+        .unwrap();
+    let expected = -1.0 + 200.0 - 300.0 + 60000.0 - 70000.0 + 4e9 - 5e9 + 6e9 + 0.5 + 0.25 + 1e6;
+    assert_eq!(got, Value::F64(expected));
+    assert_eq!(
+        lib.func("neg8", Type::I8, &[]).unwrap().call([]).unwrap(),
+        Value::I8(-5)
+    );
+    assert_eq!(
+        lib.func("big16", Type::U16, &[]).unwrap().call([]).unwrap(),
+        Value::U16(65535)
+    );
+    assert_eq!(
+        lib.func("yes", Type::Bool, &[]).unwrap().call([]).unwrap(),
+        Value::Bool(true)
+    );
 }
