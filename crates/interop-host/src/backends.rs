@@ -11,12 +11,16 @@ use interop_sandbox::Backend;
 pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     #[allow(unused_mut)]
     let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
-    // Each backend crate adds its line here, e.g.:
-    // #[cfg(feature = "wasm")]
-    // backends.push(Arc::new(interop_wasm::WasmBackend::default()));
+    // Each backend crate adds its line here.
+    #[cfg(feature = "wasm")]
+    backends.push(Arc::new(interop_wasm::WasmBackend::default()));
     #[cfg(feature = "ffi")]
     backends.push(Arc::new(interop_ffi::FfiBackend::default()));
     #[cfg(feature = "js")]
     backends.push(Arc::new(interop_js::JsBackend::default()));
+    #[cfg(feature = "ipc")]
+    backends.push(Arc::new(interop_ipc::IpcBackend::ipc()));
+    #[cfg(feature = "ipc")]
+    backends.push(Arc::new(interop_ipc::IpcBackend::subprocess()));
     backends
 }

@@ -1,0 +1,120 @@
+//! The plugin side of the protocol: serving any [`Plugin`] over stdin/stdout, so that a
+//! parent host sees an ordinary `subprocess` plugin (used to run native libraries out of
+//! process), and [`HostClient`], the plugin side's handle for calling the host back.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use interop_protocol::{Plugin, PluginError};
+use serde_json::{json, Value};
+
+use crate::framing::Framing;
+use crate::protocol::{self, HOST_CALL};
+use crate::rpc::{Peer, PeerOptions};
+use crate::runtime;
+
+/// Calls the host's functions (`host.call`) from the plugin side of a connection.
+/// Cloning shares it. Until the connection is up, calls fail with an `internal` error.
+#[derive(Clone, Default)]
+pub struct HostClient {
+    peer: Arc<OnceLock<Peer>>,
+    timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for HostClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostClient")
+            .field("connected", &self.peer.get().is_some())
+            .finish()
+    }
+}
+
+impl HostClient {
+    /// Calls the host function `function` (`log`, `fs.readFile`, ...: the names of
+    /// `HostServices::call`) with JSON `args`, blocking until the host answers. The host
+    /// checks its policy and audits the call; a refusal comes back as a `denied` error.
+    pub fn call(&self, function: &str, args: Value) -> Result<Value, PluginError> {
+        let peer = self
+            .peer
+            .get()
+            .cloned()
+            .ok_or_else(|| PluginError::internal("host.call: not connected to a host"))?;
+        let timeout = self.timeout;
+        let params = json!({"function": function, "args": args});
+        runtime::block_on(async move {
+            peer.call_with_timeout(HOST_CALL, Some(params), timeout)
+                .await
+                .map_err(|e| match e {
+                    crate::rpc::CallError::Remote(e) => e.to_plugin_error(),
+                    other => PluginError::exec(format!("host.call: {other}")),
+                })
+        })?
+    }
+}
+
+/// Serves `plugin` over this process's stdin/stdout (JSON-RPC lines, the `subprocess`
+/// protocol) until stdin closes or the host sends `shutdown`. Blocks the calling thread.
+/// Nothing else may write to stdout meanwhile (log to stderr).
+pub fn serve_stdio(plugin: Arc<dyn Plugin>) -> Result<(), PluginError> {
+    serve_stdio_with(|_| plugin)
+}
+
+/// Like [`serve_stdio`], for a plugin that calls the host back: `make` gets the
+/// [`HostClient`] of the connection and returns the plugin to serve.
+pub fn serve_stdio_with(
+    make: impl FnOnce(HostClient) -> Arc<dyn Plugin>,
+) -> Result<(), PluginError> {
+    let host = HostClient::default();
+    let plugin = make(host.clone());
+    let max_frame =
+        usize::try_from(plugin.manifest().limits.max_message_bytes()).unwrap_or(usize::MAX);
+    runtime::runtime()?;
+    let done = Arc::new(tokio::sync::Notify::new());
+    let router = {
+        let done = done.clone();
+        let stop = plugin.clone();
+        protocol::plugin_router(plugin.clone()).blocking(protocol::SHUTDOWN, move |_| {
+            let _ = stop.unload();
+            done.notify_one();
+            Ok(Value::Null)
+        })
+    };
+    let label = plugin.name().to_owned();
+    runtime::block_on(async move {
+        let peer = Peer::new(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            router,
+            PeerOptions {
+                framing: Framing::Lines,
+                max_frame,
+                timeout: None,
+                label,
+            },
+        );
+        let _ = host.peer.set(peer.clone());
+        let closed = peer.clone();
+        let ended = tokio::spawn(async move { closed.closed().await });
+        let stop = done.notified();
+        tokio::pin!(stop);
+        let ended = async {
+            let _ = ended.await;
+        };
+        tokio::pin!(ended);
+        // Whichever comes first: the host closes stdin, or it sends `shutdown`.
+        std::future::poll_fn(|cx| {
+            use std::future::Future;
+            if ended.as_mut().poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
+            if stop.as_mut().poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+        // Let the `shutdown` response go out before returning.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    })?;
+    Ok(())
+}
