@@ -743,15 +743,16 @@ fn disconnect_error(
             CallError::Disconnected(reason.clone()).to_plugin_error(plugin, method)
         }
         _ => {
-            let mut message = format!(
-                "`{method}` failed: the plugin process {}",
-                match reason {
-                    Disconnect::Eof => "closed its connection (crashed or exited)".to_owned(),
-                    other => format!("connection failed: {other}"),
-                }
-            );
+            let mut message = match reason {
+                Disconnect::Eof => format!(
+                    "`{method}` failed: the plugin process closed its connection (crashed or exited)"
+                ),
+                other => format!(
+                    "`{method}` failed: lost the connection to the plugin process ({other})"
+                ),
+            };
             if let Some(status) = status {
-                message.push_str(&format!("; {status}"));
+                message.push_str(&format!("; process {status}"));
             }
             message.push_str("; it will be restarted");
             PluginError::exec(message).in_plugin(plugin)

@@ -1,0 +1,94 @@
+//! Helpers shared by the integration tests: plugin directories with a manifest, loading.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use interop_ipc::{IpcBackend, IpcConfig, IpcPlugin, RestartPolicy};
+use interop_protocol::{validate_value, ActionInvoke, LoadedManifest, Plugin, PluginError};
+use interop_sandbox::{HostServices, Policy};
+use serde_json::{json, Value};
+
+/// The hostile test plugin's script.
+pub fn hostile_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile.py")
+}
+
+/// The repository's examples/plugins/<name>.
+pub fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plugins")
+        .join(name)
+        .join("plugin.json")
+}
+
+/// A temporary plugin directory holding `manifest` as plugin.json (and hostile.py).
+pub fn plugin_dir(manifest: Value) -> (tempfile::TempDir, LoadedManifest) {
+    let dir = tempfile::tempdir().unwrap();
+    // Plugin processes may only read their own directory (Landlock): the script lives there.
+    std::fs::copy(hostile_script(), dir.path().join("hostile.py")).unwrap();
+    std::fs::write(
+        dir.path().join("plugin.json"),
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let manifest = validate_value(&manifest, None).expect("test manifest is valid");
+    let loaded = LoadedManifest {
+        manifest,
+        path: dir.path().join("plugin.json"),
+        dir: dir.path().to_path_buf(),
+    };
+    (dir, loaded)
+}
+
+/// A manifest for the hostile plugin over stdio, with extra `args` and manifest fields.
+pub fn hostile_manifest(args: &[&str], extra: Value) -> Value {
+    let mut all = vec!["hostile.py".to_owned()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let actions: Vec<Value> = ["echo", "env", "host", "read", "crash", "hang", "flood"]
+        .iter()
+        .map(|a| json!({ "name": a }))
+        .collect();
+    let mut m = json!({
+        "name": "hostile",
+        "version": "1.0.0",
+        "interop": {"protocol": "subprocess", "command": "python3", "args": all},
+        "actions": actions,
+    });
+    if let (Some(m), Value::Object(extra)) = (m.as_object_mut(), extra) {
+        m.extend(extra);
+    }
+    m
+}
+
+/// Fast restarts, for tests.
+pub fn fast_config() -> IpcConfig {
+    IpcConfig {
+        restart: RestartPolicy {
+            max_restarts: 5,
+            initial_backoff: std::time::Duration::from_millis(10),
+            max_backoff: std::time::Duration::from_millis(100),
+        },
+        ..IpcConfig::default()
+    }
+}
+
+/// Loads `loaded` with the backend of its protocol and the policy of its manifest.
+pub fn load(loaded: &LoadedManifest) -> Result<(IpcPlugin, HostServices), PluginError> {
+    let services = HostServices::new(Policy::from_manifest(loaded).unwrap());
+    let backend = match loaded.manifest.interop.protocol() {
+        interop_protocol::Protocol::Subprocess => IpcBackend::subprocess(),
+        _ => IpcBackend::ipc(),
+    }
+    .with_config(fast_config());
+    let plugin = backend.load_ipc(loaded, services.clone())?;
+    Ok((plugin, services))
+}
+
+/// Runs `action` with `input` and returns the result's data (or text).
+pub fn call(plugin: &IpcPlugin, action: &str, input: Value) -> Result<Value, PluginError> {
+    let result = plugin.invoke(&ActionInvoke::new(action, input))?;
+    Ok(result
+        .data
+        .or(result.text.map(Value::String))
+        .unwrap_or(Value::Null))
+}
