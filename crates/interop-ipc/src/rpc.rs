@@ -452,15 +452,52 @@ async fn send(inner: &Inner, mut json: Vec<u8>) -> Result<(), Disconnect> {
     Ok(())
 }
 
-async fn send_response(inner: &Inner, response: &impl Serialize) {
-    match serde_json::to_vec(response) {
-        Ok(json) if json.len() > inner.options.max_frame => {
+/// A response (or batch of responses) to send back.
+trait Outgoing: Serialize {
+    /// The same answer with every result replaced by a `message_size` error.
+    fn too_large(&self, size: usize, limit: usize) -> Self;
+}
+
+fn too_large_error(id: Id, size: usize, limit: usize) -> Response {
+    let err = PluginError::limit(
+        "message_size",
+        format!("the response of {size} bytes is over the {limit}-byte maximum frame size"),
+    );
+    Response::err(id, RpcError::from(err))
+}
+
+impl Outgoing for Response {
+    fn too_large(&self, size: usize, limit: usize) -> Self {
+        too_large_error(self.id.clone(), size, limit)
+    }
+}
+
+impl Outgoing for Vec<Response> {
+    fn too_large(&self, size: usize, limit: usize) -> Self {
+        self.iter()
+            .map(|r| too_large_error(r.id.clone(), size, limit))
+            .collect()
+    }
+}
+
+/// Sends a response; one over the frame limit is replaced by a `message_size` error with
+/// the same id, so that the caller is not left waiting.
+async fn send_response<T: Outgoing>(inner: &Inner, response: &T) {
+    let limit = inner.options.max_frame;
+    let json = match serde_json::to_vec(response) {
+        Ok(json) if json.len() > limit => {
             tracing::warn!(label = %inner.options.label, size = json.len(), "response over the frame limit replaced by an error");
+            serde_json::to_vec(&response.too_large(json.len(), limit))
         }
+        other => other,
+    };
+    match json {
         Ok(json) => {
             let _ = send(inner, json).await;
         }
-        Err(e) => tracing::error!(label = %inner.options.label, "cannot serialize a response: {e}"),
+        Err(e) => {
+            tracing::error!(label = %inner.options.label, "cannot serialize a response: {e}")
+        }
     }
 }
 

@@ -39,6 +39,7 @@ fn router(notified: Arc<AtomicUsize>) -> Router {
             Ok(json!(total))
         })
         .inline("get_data", |_| Ok(json!(["hello", 5])))
+        .inline("big", |_| Ok(json!("x".repeat(4096))))
         .inline("update", move |_| {
             notified.fetch_add(1, Ordering::SeqCst);
             Ok(Value::Null)
@@ -258,6 +259,19 @@ fn a_frame_over_the_limit_gets_an_error_and_the_connection_is_closed() {
     assert_eq!(r["error"]["data"]["data"]["limit"], json!("message_size"));
     let mut rest = String::new();
     assert_eq!(c.reader.read_to_string(&mut rest).unwrap_or(0), 0, "closed");
+}
+
+#[test]
+fn a_response_over_the_limit_becomes_a_message_size_error_for_its_id() {
+    let server = unix_server(1024);
+    let mut c = Raw::connect(&server);
+    let r = c.exchange(r#"{"jsonrpc": "2.0", "method": "big", "id": 7}"#);
+    assert_eq!(r["id"], json!(7));
+    assert_eq!(
+        r["error"]["data"]["data"]["limit"],
+        json!("message_size"),
+        "{r}"
+    );
 }
 
 #[test]
