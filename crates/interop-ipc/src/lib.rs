@@ -35,6 +35,6 @@ pub use backend::{IpcBackend, IpcPlugin};
 pub use framing::Framing;
 pub use rpc::{CallError, Disconnect, Peer, PeerOptions, Router};
 pub use sandbox::{landlock_abi, SandboxConfig};
-pub use serve::{serve_stdio, serve_stdio_with, HostClient};
+pub use serve::{serve_stdio, serve_stdio_with, serve_with, HostClient};
 pub use supervisor::{IpcConfig, RestartPolicy};
 pub use transport::Endpoint;

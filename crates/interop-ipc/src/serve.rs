@@ -64,6 +64,21 @@ pub fn serve_stdio(plugin: Arc<dyn Plugin>) -> Result<(), PluginError> {
 pub fn serve_stdio_with(
     make: impl FnOnce(HostClient) -> Arc<dyn Plugin>,
 ) -> Result<(), PluginError> {
+    serve_with(tokio::io::stdin(), tokio::io::stdout(), make)
+}
+
+/// Serves the plugin `make` returns over `reader`/`writer` (JSON lines) until the other
+/// side closes or sends `shutdown`. Blocks the calling thread; the streams are used on
+/// the shared IPC runtime.
+pub fn serve_with<R, W>(
+    reader: R,
+    writer: W,
+    make: impl FnOnce(HostClient) -> Arc<dyn Plugin>,
+) -> Result<(), PluginError>
+where
+    R: tokio::io::AsyncRead + Send + Unpin + 'static,
+    W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
     let host = HostClient::default();
     let plugin = make(host.clone());
     let max_frame =
@@ -82,8 +97,8 @@ pub fn serve_stdio_with(
     let label = plugin.name().to_owned();
     runtime::block_on(async move {
         let peer = Peer::new(
-            tokio::io::stdin(),
-            tokio::io::stdout(),
+            reader,
+            writer,
             router,
             PeerOptions {
                 framing: Framing::Lines,
