@@ -11,12 +11,15 @@
 #include <v8.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 extern "C" {
 typedef struct ijs_ret ijs_ret;
@@ -86,6 +89,10 @@ struct ijs_rt {
   std::atomic<bool> heap_hit{false};
   size_t heap_limit = 0;
   std::string out;
+  // Internalized property keys of the dotted paths called so far ("plugin.greet" ->
+  // ["plugin", "greet"]): a call looks its function up again each time (so reassigned
+  // methods are seen) without re-creating the key strings.
+  std::unordered_map<std::string, std::vector<v8::Global<v8::String>>> keys;
 };
 
 struct ijs_ret {
@@ -128,18 +135,6 @@ std::string Utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 v8::Local<v8::String> Str(v8::Isolate* isolate, const char* p, size_t n) {
   return v8::String::NewFromUtf8(isolate, p, v8::NewStringType::kNormal, static_cast<int>(n))
       .ToLocalChecked();
-}
-
-// Serializes `value` as JSON into rt->out (undefined and functions become null).
-bool ToJson(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value) {
-  if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) {
-    rt->out = "null";
-    return true;
-  }
-  v8::Local<v8::String> json;
-  if (!v8::JSON::Stringify(ctx, value).ToLocal(&json)) return false;
-  rt->out = Utf8(rt->isolate, json);
-  return true;
 }
 
 std::string JsonQuote(const std::string& s) {
@@ -230,23 +225,78 @@ int Settle(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v
   }
 }
 
-// Resolves a dotted path ("plugin.greet") from the global object; `holder` gets the object
-// the last name was read from.
-bool Lookup(v8::Isolate* iso, v8::Local<v8::Context> ctx, const char* path, size_t len,
-            v8::Local<v8::Value>& holder, v8::Local<v8::Value>& value) {
-  value = ctx->Global();
-  holder = value;
+// The internalized keys of a dotted path, cached per runtime.
+const std::vector<v8::Global<v8::String>>& Keys(ijs_rt* rt, const char* path, size_t len) {
+  std::string key(path, len);
+  auto it = rt->keys.find(key);
+  if (it != rt->keys.end()) return it->second;
+  std::vector<v8::Global<v8::String>> parts;
   size_t start = 0;
   while (start <= len) {
     size_t end = start;
     while (end < len && path[end] != '.') end++;
-    if (!value->IsObject()) return false;
-    holder = value;
-    if (!value.As<v8::Object>()->Get(ctx, Str(iso, path + start, end - start)).ToLocal(&value))
-      return false;
+    v8::Local<v8::String> k =
+        v8::String::NewFromUtf8(rt->isolate, path + start, v8::NewStringType::kInternalized,
+                                static_cast<int>(end - start))
+            .ToLocalChecked();
+    parts.emplace_back(rt->isolate, k);
     start = end + 1;
   }
+  return rt->keys.emplace(std::move(key), std::move(parts)).first->second;
+}
+
+// Resolves a dotted path ("plugin.greet") from the global object; `holder` gets the object
+// the last name was read from.
+bool Lookup(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path, size_t len,
+            v8::Local<v8::Value>& holder, v8::Local<v8::Value>& value) {
+  v8::Isolate* iso = rt->isolate;
+  value = ctx->Global();
+  holder = value;
+  for (const auto& key : Keys(rt, path, len)) {
+    if (!value->IsObject()) return false;
+    holder = value;
+    if (!value.As<v8::Object>()->Get(ctx, key.Get(iso)).ToLocal(&value)) return false;
+  }
   return true;
+}
+
+// Appends `value` as JSON to `out`: primitives directly, objects through JSON.stringify.
+bool AppendJson(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value,
+                std::string& out) {
+  if (value->IsString()) {
+    out += JsonQuote(Utf8(iso, value));
+  } else if (value->IsNumber()) {
+    double d = value.As<v8::Number>()->Value();
+    char buf[32];
+    if (!std::isfinite(d)) {
+      out += "null";
+    } else if (d == static_cast<double>(static_cast<int64_t>(d)) && d < 9e15 && d > -9e15) {
+      snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
+      out += buf;
+    } else {
+      snprintf(buf, sizeof buf, "%.17g", d);
+      out += buf;
+    }
+  } else if (value->IsBoolean()) {
+    out += value->IsTrue() ? "true" : "false";
+  } else if (value->IsNullOrUndefined() || value->IsFunction() || value->IsSymbol()) {
+    out += "null";
+  } else {
+    v8::Local<v8::String> json;
+    if (!v8::JSON::Stringify(ctx, value).ToLocal(&json)) return false;
+    if (json->IsUndefined()) {
+      out += "null";
+    } else {
+      out += Utf8(iso, json);
+    }
+  }
+  return true;
+}
+
+// Serializes `value` as JSON into rt->out (undefined and functions become null).
+bool ToJson(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value) {
+  rt->out.clear();
+  return AppendJson(rt->isolate, ctx, value, rt->out);
 }
 
 void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -256,13 +306,13 @@ void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   std::string args;
   if (info.Length() > 0) {
-    v8::Local<v8::Array> arr = v8::Array::New(iso, info.Length());
+    args.reserve(64);
+    args += '[';
     for (int i = 0; i < info.Length(); i++) {
-      if (arr->Set(ctx, i, info[i]).IsNothing()) return;
+      if (i > 0) args += ',';
+      if (!AppendJson(iso, ctx, info[i], args)) return;  // exception pending
     }
-    v8::Local<v8::String> json;
-    if (!v8::JSON::Stringify(ctx, arr).ToLocal(&json)) return;  // exception pending
-    args = Utf8(iso, json);
+    args += ']';
   }
   ijs_ret ret{iso, ctx, &info, false};
   rt->cb(rt->user, id, args.data(), args.size(), &ret);
@@ -314,6 +364,7 @@ void ijs_free(ijs_rt* rt) {
   {
     v8::Locker locker(rt->isolate);
     v8::Isolate::Scope scope(rt->isolate);
+    rt->keys.clear();
     rt->context.Reset();
   }
   rt->isolate->Dispose();
@@ -363,7 +414,7 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
   v8::Local<v8::Value> holder, fn, value;
   *out = nullptr;
   *out_len = 0;
-  if (!Lookup(iso, e.context, path, path_len, holder, fn)) {
+  if (!Lookup(rt, e.context, path, path_len, holder, fn)) {
     status = tc.HasCaught() || tc.HasTerminated() ? Caught(rt, e.context, tc) : kFailed;
     if (status == kFailed) rt->out = "not found";
   } else if (!fn->IsFunction()) {

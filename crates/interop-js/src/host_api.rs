@@ -11,6 +11,7 @@
 //! host.fetch({ url, method, headers, body });   // { status, headers, body }
 //! host.now(); host.sleep(ms); host.trace({ category, name, durationMs, data });
 //! host.call("app.function", { any: "json" });   // the application's own functions
+//! console.log("..."); console.warn("...");      // host.log at info, warn...
 //! ```
 //!
 //! A refused call throws an `Error` whose message starts with `denied:` and whose `kind`
@@ -65,6 +66,20 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
         };
         s.call("log", call_args)
     })?;
+    // console.log/info/warn/error/debug: the host log at that level.
+    for (method, level) in [
+        ("log", "info"),
+        ("info", "info"),
+        ("warn", "warn"),
+        ("error", "error"),
+        ("debug", "debug"),
+    ] {
+        let s = services.clone();
+        runtime.bind_function(&format!("console.{method}"), move |args| {
+            let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+            s.call("log", json!({ "level": level, "message": message }))
+        })?;
+    }
     let s = services.clone();
     runtime.bind_function("host.env", move |args| {
         s.call(

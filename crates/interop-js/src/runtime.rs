@@ -276,7 +276,11 @@ impl Runtime {
     }
 
     /// Frees the isolate. Later calls fail with [`Error::Closed`]; closing twice is fine.
+    ///
+    /// A call running in another thread is terminated first (it fails with a `time` limit
+    /// error), so closing never waits on a runaway script.
     pub fn close(&self) {
+        self.watched.terminate_now();
         let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         self.watched.release();
         guard.take();

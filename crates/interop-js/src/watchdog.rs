@@ -2,10 +2,12 @@
 //!
 //! A call only stores its deadline in an atomic before running and clears it after (under
 //! a small per-runtime lock): no message to a timer thread per call (measured elsewhere at
-//! ~20 µs a call). The watchdog wakes every [`TICK`] while runtimes exist, and terminates
-//! the ones whose deadline has passed. A timeout is therefore honoured within one tick.
+//! ~20 µs a call). While some call is armed, the watchdog wakes every [`TICK`] and
+//! terminates the calls whose deadline has passed, so a timeout is honoured within one
+//! tick. When no call is armed it parks, and the next `arm` wakes it: a call pays one
+//! atomic load for that, plus a wake-up only after the watchdog went idle.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -56,7 +58,8 @@ impl Watched {
     /// Starts a call that must finish within `timeout`.
     pub(crate) fn arm(&self, timeout: Duration) {
         let at = now_us().saturating_add(timeout.as_micros() as u64).max(1);
-        self.deadline.store(at, Ordering::Release);
+        self.deadline.store(at, Ordering::SeqCst);
+        watchdog().wake_if_idle();
     }
 
     /// Ends the call; whether the watchdog terminated it. After this returns the
@@ -84,6 +87,10 @@ impl Watched {
         }
     }
 
+    fn is_armed(&self) -> bool {
+        self.deadline.load(Ordering::SeqCst) != 0
+    }
+
     fn check(&self, now: u64) {
         let d = self.deadline.load(Ordering::Acquire);
         if d == 0 || now < d {
@@ -104,6 +111,8 @@ impl Watched {
 struct Watchdog {
     runtimes: Mutex<Vec<Weak<Watched>>>,
     thread: OnceLock<std::thread::Thread>,
+    /// The watchdog is parked (or about to park) until a call is armed.
+    idle: AtomicBool,
 }
 
 fn watchdog() -> &'static Watchdog {
@@ -111,6 +120,7 @@ fn watchdog() -> &'static Watchdog {
     W.get_or_init(|| Watchdog {
         runtimes: Mutex::new(Vec::new()),
         thread: OnceLock::new(),
+        idle: AtomicBool::new(false),
     })
 }
 
@@ -130,21 +140,39 @@ impl Watchdog {
         thread.unpark();
     }
 
+    fn wake_if_idle(&self) {
+        if self.idle.load(Ordering::SeqCst) && self.idle.swap(false, Ordering::SeqCst) {
+            if let Some(t) = self.thread.get() {
+                t.unpark();
+            }
+        }
+    }
+
+    fn live(&self) -> Vec<Arc<Watched>> {
+        let mut list = self.runtimes.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|w| w.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    }
+
     fn run(&self) {
         loop {
-            let live: Vec<Arc<Watched>> = {
-                let mut list = self.runtimes.lock().unwrap_or_else(|e| e.into_inner());
-                list.retain(|w| w.strong_count() > 0);
-                list.iter().filter_map(Weak::upgrade).collect()
-            };
-            if live.is_empty() {
-                // Nothing to watch: sleep until a runtime registers.
-                std::thread::park();
-                continue;
-            }
+            let live = self.live();
             let now = now_us();
             for w in &live {
                 w.check(now);
+            }
+            if !live.iter().any(|w| w.is_armed()) {
+                // Go idle first, then look again: a call armed after this look sees
+                // `idle` and wakes us; one armed before it is seen here.
+                self.idle.store(true, Ordering::SeqCst);
+                if !self.live().iter().any(|w| w.is_armed()) {
+                    drop(live);
+                    std::thread::park();
+                    // Whoever woke us cleared `idle`; a spurious wake-up clears it here.
+                    self.idle.store(false, Ordering::SeqCst);
+                    continue;
+                }
+                self.idle.store(false, Ordering::SeqCst);
             }
             drop(live);
             std::thread::sleep(TICK);

@@ -154,3 +154,61 @@ fn a_closed_runtime_refuses_calls() {
     assert!(matches!(rt.eval("1"), Err(Error::Closed)));
     rt.close();
 }
+
+#[test]
+fn deep_recursion_is_a_range_error_not_a_crash() {
+    let rt = runtime();
+    assert!(matches!(
+        rt.eval("function f(n) { return f(n + 1) + 1 } f(0)"),
+        Err(Error::Thrown(e)) if e.name == "RangeError"
+    ));
+    assert_eq!(rt.eval("1").unwrap(), json!(1));
+}
+
+#[test]
+fn a_tiny_heap_limit_still_starts_and_stops_a_bomb() {
+    let rt = Runtime::new(RuntimeConfig::default().with_max_heap_size(1 << 20)).unwrap();
+    assert_eq!(rt.eval("'ok'").unwrap(), json!("ok"));
+    assert!(matches!(
+        rt.eval("{ const a = []; for (;;) a.push({ n: a.length }) }"),
+        Err(Error::Limit {
+            limit: "memory",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn host_function_arguments_keep_their_json_values() {
+    let rt = runtime();
+    rt.bind_function("echo", |args| Ok(Value::Array(args.to_vec())))
+        .unwrap();
+    assert_eq!(
+        rt.eval("echo(0.1, -2, 2 ** 52, NaN, 'a\"\\n', true, null, undefined, [1, {b: 2}])")
+            .unwrap(),
+        json!([0.1, -2, 4503599627370496u64, null, "a\"\n", true, null, null, [1, {"b": 2}]])
+    );
+}
+
+#[test]
+fn runtimes_run_in_parallel_and_a_runaway_is_stopped_by_close() {
+    let looping = std::sync::Arc::new(
+        Runtime::new(RuntimeConfig {
+            timeout: None,
+            ..RuntimeConfig::default()
+        })
+        .unwrap(),
+    );
+    let l = looping.clone();
+    let handle = std::thread::spawn(move || l.eval("for (;;) {}"));
+    std::thread::sleep(Duration::from_millis(100));
+    // Another runtime answers while the first one loops.
+    let other = runtime();
+    assert_eq!(other.eval("2 + 2").unwrap(), json!(4));
+    looping.close();
+    assert!(matches!(
+        handle.join().unwrap(),
+        Err(Error::Limit { limit: "time", .. })
+    ));
+    assert!(matches!(looping.eval("1"), Err(Error::Closed)));
+}
