@@ -159,12 +159,10 @@ impl JsPlugin {
 
     fn call_handler(&self, handler: &str, args: &[Value]) -> Result<Value, PluginError> {
         let name = &self.manifest.name;
-        if self.runtime.is_closed() {
-            return Err(unloaded(&self.manifest));
-        }
         self.runtime
             .call(&format!("plugin.{handler}"), args)
             .map_err(|e| match e {
+                Error::Closed => unloaded(&self.manifest),
                 Error::NotFound(_) => PluginError::not_found(format!(
                     "the script's `plugin` object has no method `{handler}`"
                 ))

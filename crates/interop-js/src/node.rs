@@ -147,13 +147,18 @@ pub fn call_with_limits(
 }
 
 /// Runs untrusted `script` (CommonJS, from stdin) in a new `node` process under
-/// `limits`, with an empty environment and Node's permission model on (no filesystem
-/// writes, child processes or workers). Past its timeout the process is killed and the
+/// `limits`, with an empty environment and Node's permission model on when this `node`
+/// has one ([`permission_flag`]: no filesystem access, child processes or workers). Past its timeout the process is killed and the
 /// error is a `time` limit; out of heap, a `memory` limit. A script that fails otherwise
 /// is an `exec` error carrying its stderr.
 pub fn run_untrusted(script: &str, limits: &Limits) -> Result<Output, PluginError> {
     let mut cmd = node_command(limits);
-    cmd.args(["--experimental-permission", "--no-warnings", "-"]);
+    if let Some(flag) = permission_flag() {
+        cmd.arg(flag);
+    } else {
+        tracing::warn!("this node has no permission model: the untrusted script runs without it");
+    }
+    cmd.args(["--no-warnings", "-"]);
     cmd.env_clear();
     let out = run(cmd, Some(script), limits)?;
     if out.code != 0 {
@@ -165,6 +170,26 @@ pub fn run_untrusted(script: &str, limits: &Limits) -> Result<Output, PluginErro
         .with_data(json!({ "code": out.code, "stdout": out.stdout })));
     }
     Ok(out)
+}
+
+/// The flag that turns Node's permission model on (`--permission` from Node 22,
+/// `--experimental-permission` in Node 20), if this `node` has one; probed once.
+pub fn permission_flag() -> Option<&'static str> {
+    static FLAG: std::sync::OnceLock<Option<&'static str>> = std::sync::OnceLock::new();
+    *FLAG.get_or_init(|| {
+        ["--permission", "--experimental-permission"]
+            .into_iter()
+            .find(|flag| {
+                Command::new("node")
+                    .args([flag, "--no-warnings", "-e", "0"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false)
+            })
+    })
 }
 
 fn node_command(limits: &Limits) -> Command {

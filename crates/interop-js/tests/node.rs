@@ -86,11 +86,21 @@ fn an_untrusted_allocator_is_stopped_at_the_heap_limit_and_reported() {
 #[test]
 fn an_untrusted_script_cannot_write_files_or_spawn_processes() {
     require_node();
+    assert!(
+        node::permission_flag().is_some(),
+        "this node has no permission model (Node 20 or later has one)"
+    );
     let err = node::run_untrusted(
         "require('fs').writeFileSync('/tmp/interop-js-escape', 'x')",
         &Limits::default(),
     )
     .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Exec, "{err}");
+    assert!(err.message.contains("ERR_ACCESS_DENIED"), "{err}");
+    let err = node::run_untrusted(
+        "require('child_process').execSync('true')",
+        &Limits::default(),
+    )
+    .unwrap_err();
     assert!(err.message.contains("ERR_ACCESS_DENIED"), "{err}");
 }
