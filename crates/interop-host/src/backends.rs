@@ -14,8 +14,15 @@ pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     // Each backend crate adds its line here.
     #[cfg(feature = "wasm")]
     backends.push(Arc::new(interop_wasm::WasmBackend::default()));
-    #[cfg(feature = "ffi")]
+    #[cfg(all(feature = "ffi", not(feature = "ipc")))]
     backends.push(Arc::new(interop_ffi::FfiBackend::default()));
+    // With ipc, `isolated: true` native plugins run in `interop ffi-serve` children
+    // (runner: $INTEROP_RUNNER, else the current executable when it is `interop`).
+    #[cfg(all(feature = "ffi", feature = "ipc"))]
+    backends.push(Arc::new(interop_ffi::FfiBackend::default().with_isolation(
+        Arc::new(interop_ipc::IpcBackend::subprocess()),
+        None,
+    )));
     #[cfg(feature = "js")]
     backends.push(Arc::new(interop_js::JsBackend::default()));
     #[cfg(feature = "ipc")]
