@@ -53,7 +53,56 @@ pub fn setup() -> Result<()> {
     rust_target()?;
     go_toolchain()?;
     apt_install(C_PACKAGES)?;
+    for dir in wasm_plugin_dirs()? {
+        if language(&dir) == Some(Lang::AssemblyScript) {
+            npm_ci(&dir)?;
+        }
+    }
+    println!(
+        "wasm: guest toolchains ready (rust wasm32-wasip1, go in .tools/go, clang + wasi-libc, assemblyscript)"
+    );
     Ok(())
+}
+
+/// The directories under examples/plugins whose manifest says `protocol: "wasm"`, with
+/// the manifest's name and the absolute path of its `wasmPath`.
+fn wasm_plugins() -> Result<Vec<(PathBuf, String, PathBuf)>> {
+    let plugins = root().join("examples/plugins");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&plugins)
+        .with_context(|| format!("cannot list {}", plugins.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("plugin.json").is_file())
+        .collect();
+    dirs.sort();
+    let mut found = Vec::new();
+    for dir in dirs {
+        let loaded = interop_protocol::load_manifest(dir.join("plugin.json"))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Interop::Wasm(wasm) = &loaded.manifest.interop {
+            let out = loaded.resolve(&wasm.wasm_path);
+            found.push((dir, loaded.manifest.name.clone(), out));
+        }
+    }
+    Ok(found)
+}
+
+fn wasm_plugin_dirs() -> Result<Vec<PathBuf>> {
+    Ok(wasm_plugins()?.into_iter().map(|(dir, _, _)| dir).collect())
+}
+
+/// `npm ci` in `dir` unless its AssemblyScript compiler is already installed.
+fn npm_ci(dir: &Path) -> Result<()> {
+    if dir.join("node_modules/.bin/asc").is_file() {
+        return Ok(());
+    }
+    if !crate::util::on_path("npm") {
+        apt_install(&["npm"])?;
+    }
+    step(&format!(
+        "npm ci in {} (AssemblyScript, pinned by package-lock.json)",
+        dir.strip_prefix(root()).unwrap_or(dir).display()
+    ));
+    run_in("npm", &["ci", "--no-audit", "--no-fund"], dir)
 }
 
 /// Builds every `protocol: "wasm"` sample under examples/plugins that has sources to
@@ -62,24 +111,10 @@ pub fn setup() -> Result<()> {
 /// `go.mod` (Go), `package.json` (AssemblyScript), `src/*.c` (C); a directory with none
 /// (a `.wat` module, say) needs no build.
 pub fn build_plugins() -> Result<()> {
-    let plugins = root().join("examples/plugins");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&plugins)
-        .with_context(|| format!("cannot list {}", plugins.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("plugin.json").is_file())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let loaded = interop_protocol::load_manifest(dir.join("plugin.json"))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let Interop::Wasm(wasm) = &loaded.manifest.interop else {
-            continue;
-        };
+    for (dir, name, out) in wasm_plugins()? {
         let Some(lang) = language(&dir) else {
             continue;
         };
-        let name = loaded.manifest.name.clone();
-        let out = loaded.resolve(&wasm.wasm_path);
         if up_to_date(&dir, &out)? {
             println!("wasm: {name} is up to date");
             continue;
@@ -255,11 +290,7 @@ fn build_c(dir: &Path, out: &Path) -> Result<()> {
 }
 
 fn build_assemblyscript(dir: &Path) -> Result<()> {
-    let asc = dir.join("node_modules/.bin/asc");
-    if !asc.is_file() {
-        step("npm ci (AssemblyScript, pinned by package-lock.json)");
-        run_in("npm", &["ci", "--no-audit", "--no-fund"], dir)?;
-    }
+    npm_ci(dir)?;
     run_in("npm", &["run", "--silent", "build"], dir)
 }
 
