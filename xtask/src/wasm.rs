@@ -115,7 +115,7 @@ pub fn build_plugins() -> Result<()> {
         let Some(lang) = language(&dir) else {
             continue;
         };
-        if up_to_date(&dir, &out)? {
+        if up_to_date(&dir, lang, &out)? {
             println!("wasm: {name} is up to date");
             continue;
         }
@@ -294,20 +294,19 @@ fn build_assemblyscript(dir: &Path) -> Result<()> {
     run_in("npm", &["run", "--silent", "build"], dir)
 }
 
-/// Whether `out` exists and is newer than every source file of the plugin in `dir`
-/// (and of the PDKs it builds on).
-fn up_to_date(dir: &Path, out: &Path) -> Result<bool> {
+/// Whether `out` exists and is newer than every source file of the plugin in `dir` and
+/// of the PDK of its language.
+fn up_to_date(dir: &Path, lang: Lang, out: &Path) -> Result<bool> {
     let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else {
         return Ok(false);
     };
-    let mut newest = std::time::SystemTime::UNIX_EPOCH;
-    for tree in [
-        dir.to_path_buf(),
-        root().join("examples/pdk"),
-        root().join("crates/interop-pdk"),
-    ] {
-        newest = newest.max(newest_source(&tree)?);
-    }
+    let pdk = root().join(match lang {
+        Lang::Rust => "crates/interop-pdk",
+        Lang::Go => "examples/pdk/go",
+        Lang::C => "examples/pdk/c",
+        Lang::AssemblyScript => "examples/pdk/assemblyscript",
+    });
+    let newest = newest_source(dir)?.max(newest_source(&pdk)?);
     Ok(newest <= built)
 }
 
