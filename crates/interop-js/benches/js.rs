@@ -24,6 +24,27 @@ fn runtime() -> Runtime {
     rt
 }
 
+/// CPU time of the calling thread: what a call costs when the 2 cores are shared with
+/// other work (wall-clock time then includes time spent preempted).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid pointer to a timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Runs `f` `n` times and returns the thread CPU time taken.
+fn cpu_time(n: u64, mut f: impl FnMut()) -> Duration {
+    let start = thread_cpu();
+    for _ in 0..n {
+        f();
+    }
+    thread_cpu() - start
+}
+
 /// Runs `body` `n` times inside one script and returns the time taken.
 fn js_loop(rt: &Runtime, n: u64, body: &str) -> Duration {
     let script = format!("for (let i = 0; i < {n}; i++) {{ {body} }}");
@@ -45,6 +66,16 @@ fn calls(c: &mut Criterion) {
         let args = [json!("World")];
         b.iter(|| black_box(rt.call("plugin.greet", &args).unwrap()))
     });
+    g.bench_function(
+        "hook call: Runtime::call(plugin.noop) [thread CPU time]",
+        |b| {
+            b.iter_custom(|n| {
+                cpu_time(n, || {
+                    black_box(rt.call("plugin.noop", &[]).unwrap());
+                })
+            })
+        },
+    );
     g.bench_function("raw V8: JS calls plugin.noop()", |b| {
         b.iter_custom(|n| js_loop(&rt, n, "plugin.noop();"))
     });
@@ -54,6 +85,17 @@ fn calls(c: &mut Criterion) {
     g.bench_function("host callback: JS calls hostNoop(i, 'x')", |b| {
         b.iter_custom(|n| js_loop(&rt, n, "hostNoop(i, 'x');"))
     });
+    g.bench_function(
+        "host callback: JS calls hostNoop() [thread CPU time]",
+        |b| {
+            b.iter_custom(|n| {
+                let script = format!("for (let i = 0; i < {n}; i++) {{ hostNoop(); }}");
+                let start = thread_cpu();
+                rt.eval(&script).unwrap();
+                thread_cpu() - start
+            })
+        },
+    );
 
     let loaded = load_manifest(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +109,17 @@ fn calls(c: &mut Criterion) {
         let request = ActionInvoke::new("farewell", json!("World"));
         b.iter(|| black_box(plugin.invoke(&request).unwrap()))
     });
+    g.bench_function(
+        "hook call: Plugin::invoke(farewell, \"World\") [thread CPU time]",
+        |b| {
+            let request = ActionInvoke::new("farewell", json!("World"));
+            b.iter_custom(|n| {
+                cpu_time(n, || {
+                    black_box(plugin.invoke(&request).unwrap());
+                })
+            })
+        },
+    );
 
     // The design not taken: the runtime on its own thread, each call a channel round trip.
     let (tx, rx) = mpsc::channel::<mpsc::Sender<Value>>();
