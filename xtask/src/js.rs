@@ -30,7 +30,9 @@ pub fn setup() -> Result<()> {
     if lib.is_file() && headers.is_file() {
         println!("js: libnode already unpacked in {}", dest.display());
     } else {
-        util::step("js: download and unpack libnode108 + libnode-dev (V8 10.2) into .tools/libnode");
+        util::step(
+            "js: download and unpack libnode108 + libnode-dev (V8 10.2) into .tools/libnode",
+        );
         util::apt_fetch_unpack(&["libnode108", "libnode-dev"], &dest, None)?;
         if !lib.is_file() || !headers.is_file() {
             bail!(
@@ -65,13 +67,21 @@ pub fn demo(interop: &str) -> Result<()> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_js {
-        println!("js: skipped (this interop binary has no js backend: build it with --features js)");
+        println!(
+            "js: skipped (this interop binary has no js backend: build it with --features js)"
+        );
         return Ok(());
     }
     let greeter = greeter.display().to_string();
     util::step("js: the seed 001 greeter in V8");
-    util::run(interop, &["call", &greeter, "greet", "--input", "\"World\""])?;
-    util::run(interop, &["call", &greeter, "farewell", "--input", "\"John Doe\""])?;
+    util::run(
+        interop,
+        &["call", &greeter, "greet", "--input", "\"World\""],
+    )?;
+    util::run(
+        interop,
+        &["call", &greeter, "farewell", "--input", "\"John Doe\""],
+    )?;
     util::step("js: interop js eval");
     util::run(interop, &["js", "eval", "[1, 2, 3].map(x => x * 2)"])?;
     Ok(())
