@@ -98,6 +98,7 @@ impl JsBackend {
         let config = RuntimeConfig {
             max_heap_size: usize::try_from(policy.memory_bytes).unwrap_or(usize::MAX),
             timeout: Some(policy.timeout),
+            max_message_bytes: usize::try_from(policy.max_message_bytes).unwrap_or(usize::MAX),
         };
         let runtime = Runtime::new(config).map_err(|e| e.into_plugin_error(name))?;
         let setup = || -> Result<(), Error> {

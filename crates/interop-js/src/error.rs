@@ -25,10 +25,11 @@ pub enum Error {
     /// error, with its kind (`denied`, `fs`...), comes back as it was.
     #[error("{0}")]
     Host(PluginError),
-    /// The script was stopped at a limit: `memory` (heap) or `time` (timeout).
+    /// The script was stopped at a limit (`memory`, `time`), or its result was too large
+    /// (`message_size`).
     #[error("{limit} limit exceeded: {message}")]
     Limit {
-        /// `memory` or `time`.
+        /// `memory`, `time` or `message_size`.
         limit: &'static str,
         /// What happened.
         message: String,

@@ -17,6 +17,8 @@ use crate::watchdog::Watched;
 pub const DEFAULT_MAX_HEAP_SIZE: usize = 64 * 1024 * 1024;
 /// Default time limit of one call: 10 s (the sandbox default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest result of one call: 16 MiB (the sandbox default).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How a [`Runtime`] is limited.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct RuntimeConfig {
     /// Longest time one eval or call may run before the watchdog terminates it (`time`
     /// limit error). `None`: no limit.
     pub timeout: Option<Duration>,
+    /// Largest result, as JSON text, a call may return (`message_size` limit error).
+    pub max_message_bytes: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -35,6 +39,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             max_heap_size: DEFAULT_MAX_HEAP_SIZE,
             timeout: Some(DEFAULT_TIMEOUT),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -330,6 +335,14 @@ impl Runtime {
         }
         match outcome {
             Outcome::Ok(text) if text.is_empty() => Ok(Value::Null),
+            Outcome::Ok(text) if text.len() > self.config.max_message_bytes => Err(Error::Limit {
+                limit: "message_size",
+                message: format!(
+                    "the result is {} bytes of JSON, over the {}-byte limit",
+                    text.len(),
+                    self.config.max_message_bytes
+                ),
+            }),
             Outcome::Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| Error::Engine(format!("result is not JSON: {e}"))),
             Outcome::Thrown(text) => Err(Error::from_thrown(&text)),
