@@ -11,7 +11,7 @@
 //! Every frame is bounded by a maximum size: a longer one is a [`FrameError::TooLarge`]
 //! error instead of unbounded buffering.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt};
 
 /// How messages are delimited on a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +51,13 @@ pub struct FrameReader<R> {
     max: usize,
     /// After an over-long line, the rest of it is skipped before the next frame.
     skipping: bool,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<tokio::io::BufReader<R>> {
+    /// Whether input is already buffered (the next frame may need no read).
+    pub fn has_buffered(&self) -> bool {
+        !self.inner.buffer().is_empty()
+    }
 }
 
 impl<R: AsyncBufRead + Unpin> FrameReader<R> {

@@ -423,14 +423,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn send(inner: &Inner, mut json: Vec<u8>) -> Result<(), Disconnect> {
-    let frame = match inner.options.framing {
+/// `json` with its framing (a newline, or a `Content-Length` header).
+fn framed(inner: &Inner, mut json: Vec<u8>) -> Vec<u8> {
+    match inner.options.framing {
         Framing::Lines => {
             json.push(b'\n');
             json
         }
         Framing::ContentLength => crate::framing::encode(Framing::ContentLength, &json),
-    };
+    }
+}
+
+async fn send(inner: &Inner, json: Vec<u8>) -> Result<(), Disconnect> {
+    write_frames(inner, &framed(inner, json)).await
+}
+
+/// Writes already framed bytes (one frame or several).
+async fn write_frames(inner: &Inner, frames: &[u8]) -> Result<(), Disconnect> {
     let mut writer = inner.writer.lock().await;
     let Some(w) = writer.as_mut() else {
         return Err(lock(&inner.state)
@@ -438,7 +447,7 @@ async fn send(inner: &Inner, mut json: Vec<u8>) -> Result<(), Disconnect> {
             .clone()
             .unwrap_or(Disconnect::Closed));
     };
-    let result = match w.write_all(&frame).await {
+    let result = match w.write_all(frames).await {
         Ok(()) => w.flush().await,
         Err(e) => Err(e),
     };
@@ -452,8 +461,37 @@ async fn send(inner: &Inner, mut json: Vec<u8>) -> Result<(), Disconnect> {
     Ok(())
 }
 
+/// A response as written: `Response` flattens its outcome, which serde serializes
+/// through a slower map path; this is the same JSON, directly.
+#[derive(Serialize)]
+struct Wire<'a> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a RpcError>,
+    id: &'a Id,
+}
+
+impl<'a> From<&'a Response> for Wire<'a> {
+    fn from(r: &'a Response) -> Self {
+        let (result, error) = match &r.outcome {
+            Outcome::Result(v) => (Some(v), None),
+            Outcome::Error(e) => (None, Some(e)),
+        };
+        Wire {
+            jsonrpc: VERSION,
+            result,
+            error,
+            id: &r.id,
+        }
+    }
+}
+
 /// A response (or batch of responses) to send back.
-trait Outgoing: Serialize {
+trait Outgoing {
+    /// The JSON text.
+    fn encode(&self) -> serde_json::Result<Vec<u8>>;
     /// The same answer with every result replaced by a `message_size` error.
     fn too_large(&self, size: usize, limit: usize) -> Self;
 }
@@ -467,12 +505,18 @@ fn too_large_error(id: Id, size: usize, limit: usize) -> Response {
 }
 
 impl Outgoing for Response {
+    fn encode(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&Wire::from(self))
+    }
     fn too_large(&self, size: usize, limit: usize) -> Self {
         too_large_error(self.id.clone(), size, limit)
     }
 }
 
 impl Outgoing for Vec<Response> {
+    fn encode(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&self.iter().map(Wire::from).collect::<Vec<_>>())
+    }
     fn too_large(&self, size: usize, limit: usize) -> Self {
         self.iter()
             .map(|r| too_large_error(r.id.clone(), size, limit))
@@ -480,24 +524,26 @@ impl Outgoing for Vec<Response> {
     }
 }
 
-/// Sends a response; one over the frame limit is replaced by a `message_size` error with
-/// the same id, so that the caller is not left waiting.
-async fn send_response<T: Outgoing>(inner: &Inner, response: &T) {
+/// The JSON of a response; one over the frame limit is replaced by a `message_size`
+/// error with the same id, so that the caller is not left waiting.
+fn encode_response<T: Outgoing>(inner: &Inner, response: &T) -> Option<Vec<u8>> {
     let limit = inner.options.max_frame;
-    let json = match serde_json::to_vec(response) {
+    let json = match response.encode() {
         Ok(json) if json.len() > limit => {
             tracing::warn!(label = %inner.options.label, size = json.len(), "response over the frame limit replaced by an error");
-            serde_json::to_vec(&response.too_large(json.len(), limit))
+            response.too_large(json.len(), limit).encode()
         }
         other => other,
     };
-    match json {
-        Ok(json) => {
-            let _ = send(inner, json).await;
-        }
-        Err(e) => {
-            tracing::error!(label = %inner.options.label, "cannot serialize a response: {e}")
-        }
+    json.map_err(
+        |e| tracing::error!(label = %inner.options.label, "cannot serialize a response: {e}"),
+    )
+    .ok()
+}
+
+async fn send_response<T: Outgoing>(inner: &Inner, response: &T) {
+    if let Some(json) = encode_response(inner, response) {
+        let _ = send(inner, json).await;
     }
 }
 
@@ -529,9 +575,15 @@ async fn read_loop<R: AsyncRead + Unpin>(
     mut frames: FrameReader<BufReader<R>>,
     router: Arc<Router>,
 ) {
+    // Answers of inline handlers, written once no more input is buffered: pipelined
+    // requests get their responses in one write instead of one write each.
+    let mut out = Vec::new();
     let reason = loop {
+        if !out.is_empty() && !frames.has_buffered() {
+            let _ = write_frames(&inner, &std::mem::take(&mut out)).await;
+        }
         match frames.next_frame().await {
-            Ok(Some(frame)) => handle_frame(&inner, &router, &frame).await,
+            Ok(Some(frame)) => handle_frame(&inner, &router, &frame, &mut out).await,
             Ok(None) => break Disconnect::Eof,
             Err(FrameError::TooLarge { limit }) => {
                 let err = PluginError::limit(
@@ -554,6 +606,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
             Err(FrameError::Io(e)) => break Disconnect::Io(e.to_string()),
         }
     };
+    if !out.is_empty() {
+        let _ = write_frames(&inner, &out).await;
+    }
     tracing::debug!(label = %inner.options.label, %reason, "connection ended");
     close(&inner, reason).await;
 }
@@ -624,11 +679,69 @@ fn route_response(inner: &Inner, response: Response) {
     }
 }
 
-async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8]) {
-    match Incoming::parse(frame) {
+/// Classifies a frame like [`Incoming::parse`], without its copies for the common
+/// shapes (a plain request, a successful response).
+fn parse_frame(frame: &[u8]) -> Incoming {
+    match serde_json::from_slice::<Value>(frame) {
+        Ok(Value::Object(map)) => classify_object(map),
+        Ok(Value::Array(items)) if !items.is_empty() => Incoming::Batch(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::Object(map) => classify_object(map),
+                    other => Incoming::classify(other),
+                })
+                .collect(),
+        ),
+        _ => Incoming::parse(frame),
+    }
+}
+
+fn classify_object(mut map: serde_json::Map<String, Value>) -> Incoming {
+    let id = match map.get("id") {
+        None => Some(None),
+        Some(Value::Number(n)) => n.as_i64().map(|n| Some(Id::Number(n))),
+        Some(Value::String(s)) => Some(Some(Id::String(s.clone()))),
+        Some(Value::Null) => Some(Some(Id::Null)),
+        Some(_) => None,
+    };
+    let version = map.get("jsonrpc").and_then(Value::as_str) == Some(VERSION);
+    if let (true, Some(id)) = (version, id) {
+        let plain_request = matches!(map.get("method"), Some(Value::String(_)))
+            && matches!(
+                map.get("params"),
+                None | Some(Value::Array(_)) | Some(Value::Object(_))
+            );
+        if plain_request {
+            if let Some(Value::String(method)) = map.remove("method") {
+                return Incoming::Request(Request {
+                    jsonrpc: VERSION.into(),
+                    method,
+                    params: map.remove("params"),
+                    id,
+                });
+            }
+        }
+        if let Some(id) = id {
+            if map.len() == 3 && !map.contains_key("method") && map.contains_key("result") {
+                if let Some(result) = map.remove("result") {
+                    return Incoming::Response(Response::ok(id, result));
+                }
+            }
+        }
+    }
+    Incoming::classify(Value::Object(map))
+}
+
+async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], out: &mut Vec<u8>) {
+    match parse_frame(frame) {
         Incoming::Response(response) => route_response(inner, response),
         Incoming::Request(request) => match dispatch(router, request) {
-            Dispatch::Now(Some(response)) => send_response(inner, &response).await,
+            Dispatch::Now(Some(response)) => {
+                if let Some(json) = encode_response(inner, &response) {
+                    out.extend_from_slice(&framed(inner, json));
+                }
+            }
             Dispatch::Now(None) => {}
             Dispatch::Later(fut) => {
                 let inner = inner.clone();
@@ -639,7 +752,11 @@ async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8]) {
                 });
             }
         },
-        Incoming::Invalid(response) => send_response(inner, &response).await,
+        Incoming::Invalid(response) => {
+            if let Some(json) = encode_response(inner, &response) {
+                out.extend_from_slice(&framed(inner, json));
+            }
+        }
         Incoming::Batch(items) => {
             let mut now = Vec::new();
             let mut later = Vec::new();

@@ -64,7 +64,40 @@ pub fn serve_stdio(plugin: Arc<dyn Plugin>) -> Result<(), PluginError> {
 pub fn serve_stdio_with(
     make: impl FnOnce(HostClient) -> Arc<dyn Plugin>,
 ) -> Result<(), PluginError> {
-    serve_with(tokio::io::stdin(), tokio::io::stdout(), make)
+    let (reader, writer) = {
+        let _guard = runtime::runtime()?.enter();
+        stdio_streams()
+    };
+    serve_with(reader, writer, make)
+}
+
+/// A boxed async reader.
+pub type BoxRead = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+/// A boxed async writer.
+pub type BoxWrite = Box<dyn tokio::io::AsyncWrite + Send + Unpin>;
+
+/// This process's stdin and stdout as async streams. When they are pipes (as for a
+/// plugin process), they are used directly in non-blocking mode; otherwise (a terminal,
+/// a file) through tokio's blocking-thread adapters, which cost a thread hop per read.
+/// Must be called inside a tokio runtime context.
+pub fn stdio_streams() -> (BoxRead, BoxWrite) {
+    use std::os::fd::FromRawFd;
+    use tokio::net::unix::pipe;
+    let dup = |fd: i32| {
+        // SAFETY: dup(2) returns a new descriptor (or -1) that we then own.
+        let new = unsafe { libc::dup(fd) };
+        // SAFETY: `new` is a valid descriptor owned by nobody else.
+        (new >= 0).then(|| unsafe { std::fs::File::from_raw_fd(new) })
+    };
+    let reader: BoxRead = match dup(0).map(pipe::Receiver::from_file) {
+        Some(Ok(rx)) => Box::new(rx),
+        _ => Box::new(tokio::io::stdin()),
+    };
+    let writer: BoxWrite = match dup(1).map(pipe::Sender::from_file) {
+        Some(Ok(tx)) => Box::new(tx),
+        _ => Box::new(tokio::io::stdout()),
+    };
+    (reader, writer)
 }
 
 /// Serves the plugin `make` returns over `reader`/`writer` (JSON lines) until the other

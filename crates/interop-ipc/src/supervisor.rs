@@ -408,27 +408,18 @@ impl Supervisor {
         self.bury(&mut st, generation, reason).await
     }
 
-    /// Calls `method` on the plugin within the policy's time limit, restarting it first
-    /// if needed.
+    /// Calls `method` on the plugin within the policy's time limit, (re)starting it first
+    /// if needed (which has its own limit, [`IpcConfig::start_timeout`]).
     pub(crate) async fn call(
         self: Arc<Self>,
         method: &'static str,
         params: Value,
     ) -> Result<Value, PluginError> {
         let limit = self.services.policy().timeout;
-        let started = Instant::now();
-        let (peer, generation) = match tokio::time::timeout(limit, self.connection()).await {
-            Ok(conn) => conn?,
-            Err(_) => {
-                return Err(PluginError::timeout(format!(
-                    "`{method}`: the plugin could not be (re)started within {} ms",
-                    limit.as_millis()
-                ))
-                .with_data(json!({"limit": "time"}))
-                .in_plugin(self.name()))
-            }
-        };
-        let remaining = limit.saturating_sub(started.elapsed());
+        // Starting the process is bounded by its own limits (backoff, `start_timeout`);
+        // the call then gets the whole call time limit.
+        let (peer, generation) = self.connection().await?;
+        let remaining = limit;
         let result = peer
             .call_with_timeout(method, Some(params), Some(remaining))
             .await;
