@@ -21,8 +21,9 @@ pub enum Error {
     /// The script threw and did not catch.
     #[error("{}: {}", .0.name, .0.message)]
     Thrown(JsException),
-    /// A host function failed and the script did not catch its exception; the host's
-    /// error, with its kind (`denied`, `fs`...), comes back as it was.
+    /// A host function failed and the script did not catch its exception: the host's
+    /// error comes back with its kind (`denied`, `fs`...). Also any thrown `Error` whose
+    /// `kind` property names an error kind, which is how a script picks its error's kind.
     #[error("{0}")]
     Host(PluginError),
     /// The script was stopped at a limit (`memory`, `time`), or its result was too large

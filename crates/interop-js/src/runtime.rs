@@ -120,6 +120,7 @@ unsafe extern "C" fn host_callback(
     }))
     .unwrap_or_else(|_| Err(PluginError::internal("host function panicked")));
     match result {
+        // SAFETY: `ret` is the slot of this callback.
         Ok(Value::Null) => unsafe { engine::ret_json(ret, "null") },
         Ok(v) => {
             let text = v.to_string();
@@ -235,6 +236,9 @@ impl Runtime {
     /// `host.fs.readFile`). JS calls it synchronously; its arguments arrive as JSON values,
     /// its return value becomes the JS result, and an error is thrown in JS as an `Error`
     /// with the error's message and a `kind` property.
+    ///
+    /// `f` runs on the thread that called into the runtime, while the runtime is busy: it
+    /// must not call back into this same runtime (that would wait on itself forever).
     pub fn bind_function(
         &self,
         name: &str,
