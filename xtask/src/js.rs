@@ -27,6 +27,8 @@ pub fn setup() -> Result<()> {
     let lib = dest.join("usr/lib/x86_64-linux-gnu/libnode.so.108");
     let headers = dest.join("usr/include/node/v8.h");
     util::apt_install(RUNTIME_DEPS)?;
+    // build.rs compiles the C++ shim.
+    util::apt_install(&["g++"])?;
     if lib.is_file() && headers.is_file() {
         println!("js: libnode already unpacked in {}", dest.display());
     } else {
