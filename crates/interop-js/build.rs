@@ -16,7 +16,14 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = std::env::var_os("INTEROP_LIBNODE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir.join("../../.tools/libnode"));
+        .unwrap_or_else(|| {
+            // <workspace>/crates/interop-js -> <workspace>/.tools/libnode
+            let workspace = manifest_dir
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(&manifest_dir);
+            workspace.join(".tools/libnode")
+        });
     let root = root.canonicalize().unwrap_or(root);
     let include = root.join("usr/include/node");
     let Some(lib) = find_lib_dir(&root).filter(|_| include.join("v8.h").is_file()) else {
