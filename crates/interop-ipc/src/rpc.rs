@@ -215,6 +215,8 @@ type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
 struct Inner {
     options: PeerOptions,
     writer: tokio::sync::Mutex<Option<BoxWrite>>,
+    /// Frames waiting for the writer (see [`write_frames`]).
+    outbox: Mutex<Vec<u8>>,
     state: Mutex<State>,
     next_id: AtomicI64,
     closed_tx: watch::Sender<bool>,
@@ -280,6 +282,7 @@ impl Peer {
         let (closed_tx, _) = watch::channel(false);
         let inner = Arc::new(Inner {
             writer: tokio::sync::Mutex::new(Some(Box::new(writer))),
+            outbox: Mutex::new(Vec::new()),
             state: Mutex::new(State {
                 calls: HashMap::new(),
                 closed: None,
@@ -339,24 +342,26 @@ impl Peer {
             inner: &self.inner,
             id,
         };
-        send(&self.inner, json)
-            .await
-            .map_err(CallError::Disconnected)?;
-        let reply = match timeout {
-            Some(t) => match tokio::time::timeout(t, rx).await {
-                Ok(reply) => reply,
-                Err(_) => return Err(CallError::Timeout(t)),
-            },
-            None => rx.await,
+        // The time limit covers sending too: a peer that stops reading blocks the write.
+        let exchange = async {
+            send(&self.inner, json)
+                .await
+                .map_err(CallError::Disconnected)?;
+            match rx.await {
+                Ok(result) => result,
+                Err(_) => Err(CallError::Disconnected(
+                    lock(&self.inner.state)
+                        .closed
+                        .clone()
+                        .unwrap_or(Disconnect::Closed),
+                )),
+            }
         };
-        match reply {
-            Ok(result) => result,
-            Err(_) => Err(CallError::Disconnected(
-                lock(&self.inner.state)
-                    .closed
-                    .clone()
-                    .unwrap_or(Disconnect::Closed),
-            )),
+        match timeout {
+            Some(t) => tokio::time::timeout(t, exchange)
+                .await
+                .unwrap_or(Err(CallError::Timeout(t))),
+            None => exchange.await,
         }
     }
 
@@ -439,21 +444,57 @@ async fn send(inner: &Inner, json: Vec<u8>) -> Result<(), Disconnect> {
 }
 
 /// Writes already framed bytes (one frame or several).
+/// Holds the writer during a write; if the write is abandoned half-way (its future
+/// dropped, e.g. by a time limit), the stream may end inside a frame, so the connection
+/// is closed rather than left to send garbage.
+struct WriteGuard<'a> {
+    inner: &'a Inner,
+    writer: tokio::sync::MutexGuard<'a, Option<BoxWrite>>,
+    done: bool,
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            *self.writer = None;
+            fail_pending(
+                self.inner,
+                Disconnect::Io("a write was abandoned half-way".into()),
+            );
+        }
+    }
+}
+
+/// Writes frames. Concurrent writers coalesce: each appends its frames to the outbox and
+/// whoever gets the writer next writes everything queued in one go (a caller whose frames
+/// went out with someone else's write returns at once).
 async fn write_frames(inner: &Inner, frames: &[u8]) -> Result<(), Disconnect> {
-    let mut writer = inner.writer.lock().await;
-    let Some(w) = writer.as_mut() else {
+    lock(&inner.outbox).extend_from_slice(frames);
+    let mut guard = WriteGuard {
+        inner,
+        writer: inner.writer.lock().await,
+        done: false,
+    };
+    let batch = std::mem::take(&mut *lock(&inner.outbox));
+    let Some(w) = guard.writer.as_mut() else {
+        guard.done = true;
         return Err(lock(&inner.state)
             .closed
             .clone()
             .unwrap_or(Disconnect::Closed));
     };
-    let result = match w.write_all(frames).await {
+    if batch.is_empty() {
+        guard.done = true;
+        return Ok(());
+    }
+    let result = match w.write_all(&batch).await {
         Ok(()) => w.flush().await,
         Err(e) => Err(e),
     };
+    guard.done = true;
     if let Err(e) = result {
-        *writer = None;
-        drop(writer);
+        *guard.writer = None;
+        drop(guard);
         let reason = Disconnect::Io(format!("write failed: {e}"));
         fail_pending(inner, reason.clone());
         return Err(reason);

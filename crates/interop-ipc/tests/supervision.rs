@@ -42,6 +42,25 @@ fn a_hung_call_times_out_and_the_plugin_is_killed_and_restarted() {
 }
 
 #[test]
+fn a_plugin_that_stops_reading_its_input_cannot_block_callers_past_the_time_limit() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({"limits": {"timeoutMs": 700}})));
+    let (plugin, _) = load(&loaded).unwrap();
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        s.spawn(|| call(&plugin, "freeze", json!(null)));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // 4 MiB is far more than a pipe holds: the write itself blocks.
+        let err = call(&plugin, "echo", json!("x".repeat(4 << 20))).unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::Timeout | ErrorKind::Exec),
+            "{err}"
+        );
+    });
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert_eq!(call(&plugin, "echo", json!(3)).unwrap(), json!(3));
+}
+
+#[test]
 fn a_plugin_flooding_its_output_hits_the_frame_limit_and_is_restarted() {
     let (_dir, loaded) = plugin_dir(hostile_manifest(
         &[],

@@ -44,10 +44,12 @@ pub fn plugin_dir(manifest: Value) -> (tempfile::TempDir, LoadedManifest) {
 pub fn hostile_manifest(args: &[&str], extra: Value) -> Value {
     let mut all = vec!["hostile.py".to_owned()];
     all.extend(args.iter().map(|a| a.to_string()));
-    let actions: Vec<Value> = ["echo", "env", "host", "read", "crash", "hang", "flood"]
-        .iter()
-        .map(|a| json!({ "name": a }))
-        .collect();
+    let actions: Vec<Value> = [
+        "echo", "env", "host", "read", "crash", "hang", "freeze", "flood",
+    ]
+    .iter()
+    .map(|a| json!({ "name": a }))
+    .collect();
     let mut m = json!({
         "name": "hostile",
         "version": "1.0.0",
