@@ -1,6 +1,40 @@
-//! interop backend: WebAssembly (wasm32-wasip1) plugins in wasmtime + WASI.
+//! interop backend: WebAssembly plugins (`wasm32-wasip1` modules or `.wat` text) in
+//! wasmtime, with WASI preview 1.
 //!
-//! This crate will implement [`interop_protocol::Plugin`] for its protocol and adapt the
-//! host services of `interop-sandbox` to its ABI. It is a placeholder until its backend
-//! issue lands.
+//! This crate owns the wasm side of interop: the shared wasmtime engine and its epoch
+//! ticker (`engine`), the two-layer module cache (`cache`), the guest ABI of
+//! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), memory, time
+//! and fuel limits (`limits`), and [`WasmBackend`] / [`WasmPlugin`], which implement
+//! `interop_sandbox::Backend` and `interop_protocol::Plugin`.
+//!
+//! It does not own the policy, the path and URL checks, or the audit trail: every host
+//! call a guest makes goes to `interop_sandbox::HostServices`, which checks and records
+//! it. Nor does it own the guest-side helpers (the Rust PDK and the Go, AssemblyScript and
+//! C helpers live with the example plugins).
+//!
+//! ```no_run
+//! use interop_wasm::WasmBackend;
+//!
+//! let backend = WasmBackend::default();
+//! let module = backend.open_module("examples/plugins/wat-add/add.wat")?;
+//! assert_eq!(module.call_export("add", &[2, 3])?[0].as_i64(), Some(5));
+//! # Ok::<(), interop_protocol::PluginError>(())
+//! ```
 #![deny(missing_docs)]
+
+mod abi;
+mod backend;
+pub mod cache;
+pub mod engine;
+mod limits;
+mod module;
+mod plugin;
+mod wasi;
+
+pub use backend::{
+    default_cache_dir, module_name, WasmBackend, WasmBackendBuilder, CACHE_DIR_ENV,
+    DEFAULT_MEMORY_CACHE_CAPACITY,
+};
+pub use cache::{CacheSource, CacheStats};
+pub use module::{WasmModule, WasmValue};
+pub use plugin::WasmPlugin;

@@ -1,15 +1,16 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use interop_host::Host;
-use serde_json::Value;
+use interop_protocol::{LoadedManifest, Manifest};
+use serde_json::{json, Value};
 
 #[derive(Debug, clap::Args)]
 pub struct CallArgs {
-    /// The plugin's manifest (plugin.json).
+    /// The plugin's manifest (plugin.json), or a bare .wasm/.wat module.
     manifest: PathBuf,
-    /// The action to run.
+    /// The action to run (for a bare module: the export, which follows docs/abi.md).
     action: String,
     /// The action's input, as JSON (e.g. '"World"' or '{"name": "World"}').
     #[arg(long, short, default_value = "null")]
@@ -50,10 +51,47 @@ fn load(host: &Host, manifest: &PathBuf) -> anyhow::Result<String> {
     Ok(host.load(manifest)?.name().to_owned())
 }
 
+/// A bare `.wasm`/`.wat` module as a plugin: a manifest made in memory with one action,
+/// `action`, handled by the export of that name, and no permissions.
+fn bare_module(path: &Path, action: &str) -> anyhow::Result<LoadedManifest> {
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .with_context(|| format!("`{}` is not a module file name", path.display()))?;
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = format!("module-{}", name.trim_start_matches(['.', '_', '-']));
+    let manifest: Manifest = serde_json::from_value(json!({
+        "name": name, "version": "0.0.0",
+        "interop": {"protocol": "wasm", "wasmPath": file},
+        "actions": [{"name": action}],
+    }))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok(LoadedManifest::from_manifest(manifest, dir)?)
+}
+
 pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     let input = parse_json(&args.input, "--input")?;
     let host = Host::new();
-    let name = load(&host, &args.manifest)?;
+    let name = match args.manifest.extension().and_then(|e| e.to_str()) {
+        Some("wasm" | "wat") => {
+            let manifest = bare_module(&args.manifest, &args.action)?;
+            host.load_manifest(manifest)?.name().to_owned()
+        }
+        _ => load(&host, &args.manifest)?,
+    };
     let result = host.invoke(&name, &args.action, input)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

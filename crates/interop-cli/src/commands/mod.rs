@@ -4,10 +4,14 @@ mod call;
 #[cfg(feature = "ffi")]
 mod ffi;
 mod inspect;
+#[cfg(feature = "wasm")]
+mod run;
 #[cfg(feature = "js")]
 mod js;
 mod schema;
 mod validate;
+#[cfg(feature = "wasm")]
+mod wasm_call;
 
 use std::process::ExitCode;
 
@@ -38,6 +42,12 @@ enum Command {
     Provider(call::ProviderArgs),
     /// Deliver a hook event to a plugin and print what its handlers returned.
     Emit(call::EmitArgs),
+    /// Run a WASI command module (`_start`) with nothing granted unless asked for.
+    #[cfg(feature = "wasm")]
+    Run(run::Args),
+    /// Call a wasm module's export with numbers and print its results.
+    #[cfg(feature = "wasm")]
+    WasmCall(wasm_call::Args),
     /// Call a C function with types declared on the command line.
     #[cfg(feature = "ffi")]
     Ffi(ffi::FfiArgs),
@@ -58,6 +68,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),
         Command::Emit(args) => call::run_emit(args),
+        #[cfg(feature = "wasm")]
+        Command::Run(args) => run::run(args),
+        #[cfg(feature = "wasm")]
+        Command::WasmCall(args) => wasm_call::run(args),
         #[cfg(feature = "ffi")]
         Command::Ffi(args) => ffi::run(args),
         #[cfg(feature = "ffi")]

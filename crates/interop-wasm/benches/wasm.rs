@@ -1,0 +1,165 @@
+//! Side by side in one run: raw wasmtime against interop's wasm backend.
+//!
+//! - `call`: a no-op export through a raw `TypedFunc`, and the same export as an interop
+//!   action (`Plugin::invoke`);
+//! - `json_1kib`: a 1 KiB JSON document in and out of an echo action;
+//! - `load`: compiling a module, loading it from the `.cwasm` disk cache, and from memory;
+//! - `instantiate`: a fresh instance with on-demand allocation and with the pooling
+//!   allocator.
+//!
+//! `cargo bench -p interop-wasm --bench wasm` (results in docs/benchmarks.md).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use interop_protocol::{validate_value, ActionInvoke, LoadedManifest, Plugin};
+use interop_sandbox::{HostServices, Policy};
+use interop_wasm::{CacheSource, WasmBackend};
+use serde_json::{json, Value};
+
+const GUEST: &str = include_str!("../tests/guests/abi.wat");
+
+/// The test guest plus a no-op export, as binary wasm.
+fn guest_wasm() -> Vec<u8> {
+    let text = GUEST.trim_end().trim_end_matches(')').to_owned() + "\n  (func (export \"noop\")))";
+    wat::parse_str(&text).expect("bench guest is valid WAT")
+}
+
+fn plugin(backend: &WasmBackend, dir: &std::path::Path, wasm: &[u8]) -> impl Plugin {
+    std::fs::write(dir.join("bench.wasm"), wasm).unwrap();
+    let manifest = validate_value(
+        &json!({
+            "name": "bench", "version": "1.0.0",
+            "interop": {"protocol": "wasm", "wasmPath": "bench.wasm"},
+            "actions": [{"name": "noop"}, {"name": "echo"}]
+        }),
+        Some(dir),
+    )
+    .unwrap();
+    let loaded = LoadedManifest {
+        manifest,
+        path: dir.join("plugin.json"),
+        dir: dir.to_path_buf(),
+    };
+    let services = HostServices::new(Policy::from_manifest(&loaded).unwrap());
+    backend.load_plugin(&loaded, services).unwrap()
+}
+
+fn call(c: &mut Criterion) {
+    let wasm = guest_wasm();
+    let mut group = c.benchmark_group("call");
+
+    // Raw wasmtime: one store, the no-op export as a TypedFunc (a trivial import set so
+    // that the module links).
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, &wasm).unwrap();
+    let mut linker = wasmtime::Linker::<()>::new(&engine);
+    linker.define_unknown_imports_as_traps(&module).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let noop = instance
+        .get_typed_func::<(), ()>(&mut store, "noop")
+        .unwrap();
+    group.bench_function("raw_wasmtime_typed_func", |b| {
+        b.iter(|| noop.call(&mut store, ()).unwrap())
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let backend = WasmBackend::builder().without_disk_cache().build();
+    let plugin = plugin(&backend, dir.path(), &wasm);
+    let request = ActionInvoke::new("noop", Value::Null);
+    group.bench_function("interop_noop_action", |b| {
+        b.iter(|| black_box(plugin.invoke(black_box(&request)).unwrap()))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("json_1kib");
+    let doc: Value = json!({
+        "items": (0..24).map(|i| json!({"id": i, "name": format!("item-{i:03}")})).collect::<Vec<_>>(),
+    });
+    let size = doc.to_string().len();
+    assert!((900..1200).contains(&size), "document is {size} bytes");
+    let request = ActionInvoke::new("echo", doc);
+    group.bench_function("interop_echo_round_trip", |b| {
+        b.iter(|| black_box(plugin.invoke(black_box(&request)).unwrap()))
+    });
+    group.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let wasm = guest_wasm();
+    let cache = tempfile::tempdir().unwrap();
+    let backend = WasmBackend::builder().cache_dir(cache.path()).build();
+    let clear_disk = || {
+        for entry in std::fs::read_dir(cache.path()).unwrap() {
+            let _ = std::fs::remove_file(entry.unwrap().path());
+        }
+    };
+    let mut group = c.benchmark_group("load");
+    group.bench_function("compile", |b| {
+        b.iter_batched(
+            || {
+                backend.clear_memory_cache();
+                clear_disk();
+            },
+            |()| assert_eq!(backend.prepare(&wasm).unwrap(), CacheSource::Compiled),
+            BatchSize::PerIteration,
+        )
+    });
+    backend.prepare(&wasm).unwrap();
+    group.bench_function("disk_cache", |b| {
+        b.iter_batched(
+            || backend.clear_memory_cache(),
+            |()| assert_eq!(backend.prepare(&wasm).unwrap(), CacheSource::Disk),
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("memory_cache", |b| {
+        b.iter(|| assert_eq!(backend.prepare(&wasm).unwrap(), CacheSource::Memory))
+    });
+    group.finish();
+}
+
+fn instantiate(c: &mut Criterion) {
+    let wasm = guest_wasm();
+    let mut group = c.benchmark_group("instantiate");
+    for (name, backend) in [
+        (
+            "on_demand",
+            WasmBackend::builder().without_disk_cache().build(),
+        ),
+        (
+            "pooled",
+            WasmBackend::builder()
+                .without_disk_cache()
+                .pooling(64)
+                .build(),
+        ),
+    ] {
+        let services = HostServices::new(Policy::new("bench", "."));
+        backend
+            .open_module_bytes(&wasm, "bench.wasm".as_ref(), services.clone())
+            .unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    backend
+                        .open_module_bytes(&wasm, "bench.wasm".as_ref(), services.clone())
+                        .unwrap(),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30);
+    targets = call, load, instantiate
+}
+criterion_main!(benches);

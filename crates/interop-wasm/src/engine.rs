@@ -1,0 +1,137 @@
+//! The shared wasmtime [`Engine`]s and the one epoch ticker thread each of them has.
+//!
+//! Time limits use epoch interruption: a background thread bumps the engine's epoch every
+//! [`EPOCH_TICK`], and each call sets its store's deadline to "now + timeout" in ticks.
+//! Setting a deadline is a store field write, so a call pays nothing for its time limit
+//! (a timer messaged per call costs about 20 µs). Fuel metering changes the compiled code,
+//! so plugins that ask for fuel get a second engine, created on first use.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch ticker advances the engines' epoch: the granularity of time limits.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The wasmtime version compiled modules are produced by (kept in step with the pin in
+/// Cargo.toml); part of the on-disk cache key.
+pub const WASMTIME_VERSION: &str = "48.0.2";
+
+/// What an engine is configured with, beyond the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EngineOptions {
+    /// Meter instructions with fuel.
+    pub fuel: bool,
+    /// Pooling allocator with this many instance slots; `None` allocates on demand.
+    pub pooling: Option<u32>,
+}
+
+/// One configured engine and what keeps its epoch moving.
+pub(crate) struct EngineSlot {
+    pub engine: Engine,
+    pub options: EngineOptions,
+    /// SHA-256 of everything that makes compiled code of this engine incompatible with
+    /// another's (wasmtime version, compiler settings, target), hex.
+    pub fingerprint: String,
+    _ticker: Ticker,
+}
+
+impl EngineSlot {
+    pub fn new(options: EngineOptions) -> wasmtime::Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.consume_fuel(options.fuel);
+        config.parallel_compilation(true);
+        if let Some(slots) = options.pooling {
+            let mut pool = PoolingAllocationConfig::new();
+            pool.total_core_instances(slots)
+                .total_memories(slots)
+                .total_tables(slots)
+                .max_memories_per_module(1)
+                .max_tables_per_module(1);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        let engine = Engine::new(&config)?;
+        let fingerprint = fingerprint(&engine, options);
+        let ticker = Ticker::start(engine.clone());
+        Ok(EngineSlot {
+            engine,
+            options,
+            fingerprint,
+            _ticker: ticker,
+        })
+    }
+}
+
+fn fingerprint(engine: &Engine, options: EngineOptions) -> String {
+    use std::hash::Hash;
+    let mut hasher = ShaHasher(Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let mut sha = hasher.0;
+    sha.update(WASMTIME_VERSION.as_bytes());
+    sha.update([u8::from(options.fuel), 1 /* epochs */]);
+    sha.update(std::env::consts::ARCH.as_bytes());
+    sha.update(std::env::consts::OS.as_bytes());
+    hex(&sha.finalize())
+}
+
+/// Feeds `Hash` output into SHA-256, so that the fingerprint is stable across processes
+/// (unlike `DefaultHasher`).
+struct ShaHasher(Sha256);
+
+impl std::hash::Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The epoch ticker thread of one engine. Stops when dropped (the engine slot, which
+/// every plugin of the engine holds, goes away).
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("interop-wasm-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(target: "interop::wasm", "cannot start the epoch thread, time limits will not fire: {e}");
+        }
+        Ticker { stop }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Epoch ticks that cover `timeout` (at least one, plus one for the tick in progress).
+pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
+    let tick = EPOCH_TICK.as_nanos().max(1);
+    (timeout.as_nanos().div_ceil(tick) as u64).saturating_add(1)
+}

@@ -1,0 +1,353 @@
+//! [`WasmPlugin`]: one loaded plugin, its instance, and calls into it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use interop_protocol::plugin::{unknown_action, unknown_provider, unloaded};
+use interop_protocol::{
+    ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
+    ProviderResult,
+};
+use interop_sandbox::HostServices;
+use serde_json::{json, Value};
+use wasmtime::{ExternType, Instance, InstancePre, Module, Store, TypedFunc};
+
+use crate::abi::State;
+use crate::backend::{first_line, Runtime};
+use crate::engine::deadline_ticks;
+use crate::limits::{classify, Failure};
+use crate::wasi;
+
+/// A `protocol: "wasm"` plugin loaded into wasmtime.
+///
+/// The module is compiled once (through the cache) and pre-linked ([`InstancePre`]); the
+/// plugin keeps one instance whose handler functions are looked up once. Calls are
+/// serialised on that instance. A call that traps or hits a limit discards the instance;
+/// the next call gets a fresh one, so a plugin that failed once keeps working.
+pub struct WasmPlugin {
+    manifest: Manifest,
+    inner: Arc<Inner>,
+    instance: Mutex<Slot>,
+}
+
+struct Inner {
+    runtime: Arc<Runtime>,
+    pre: InstancePre<State>,
+    services: HostServices,
+    handlers: Vec<String>,
+}
+
+enum Slot {
+    Ready(Box<Live>),
+    /// Discarded after a failure; re-instantiated on the next call.
+    Discarded,
+    Unloaded,
+}
+
+struct Live {
+    store: Store<State>,
+    funcs: HashMap<String, TypedFunc<(), ()>>,
+}
+
+impl std::fmt::Debug for WasmPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmPlugin")
+            .field("name", &self.manifest.name)
+            .field("handlers", &self.inner.handlers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A store for `services`' plugin with its limits set, and the instance of `pre` in it
+/// (its `_initialize` run, its `memory` noted).
+pub(crate) fn instantiate(
+    runtime: &Runtime,
+    pre: &InstancePre<State>,
+    services: &HostServices,
+) -> Result<(Store<State>, Instance), PluginError> {
+    let (ctx, stdio) = wasi::plugin_ctx(services);
+    instantiate_with(runtime, pre, State::new(ctx, services.clone(), stdio))
+}
+
+pub(crate) fn instantiate_with(
+    runtime: &Runtime,
+    pre: &InstancePre<State>,
+    state: State,
+) -> Result<(Store<State>, Instance), PluginError> {
+    let policy = state.services.policy().clone();
+    let mut store = Store::new(&runtime.slot.engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_trap();
+    store.set_epoch_deadline(deadline_ticks(policy.timeout));
+    if runtime.metered() {
+        store
+            .set_fuel(policy.fuel.unwrap_or(u64::MAX))
+            .map_err(|e| PluginError::internal(first_line(&e)))?;
+    }
+    let failure = |e: wasmtime::Error, store: &Store<State>, what: &str| {
+        classify(
+            &e,
+            &Failure {
+                plugin: &policy.plugin,
+                what,
+                timeout: policy.timeout,
+                memory_bytes: policy.memory_bytes,
+                fuel: policy.fuel,
+                refused_memory: store.data().limits.refused,
+            },
+        )
+    };
+    let instance = match pre.instantiate(&mut store) {
+        Ok(instance) => instance,
+        Err(e) => return Err(failure(e, &store, "instantiation")),
+    };
+    let memory = instance.get_memory(&mut store, "memory");
+    store.data_mut().memory = memory;
+    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+        let result = init.call(&mut store, ());
+        store.data().stdio.flush();
+        if let Err(e) = result {
+            return Err(failure(e, &store, "`_initialize`"));
+        }
+    }
+    Ok((store, instance))
+}
+
+impl WasmPlugin {
+    pub(crate) fn new(
+        manifest: Manifest,
+        path: PathBuf,
+        runtime: Arc<Runtime>,
+        module: &Module,
+        services: HostServices,
+    ) -> Result<Self, PluginError> {
+        let name = manifest.name.clone();
+        let mut handlers: Vec<(String, String)> = Vec::new();
+        for a in &manifest.actions {
+            handlers.push((format!("action `{}`", a.name), a.handler().to_owned()));
+        }
+        for p in &manifest.providers {
+            handlers.push((format!("provider `{}`", p.name), p.handler().to_owned()));
+        }
+        for h in &manifest.hooks {
+            handlers.push((format!("hook `{}`", h.event), h.handler.clone()));
+        }
+        for (what, handler) in &handlers {
+            check_handler(module, handler).map_err(|why| {
+                PluginError::not_found(format!(
+                    "{what}: `{}` {why} (see docs/abi.md)",
+                    path.display()
+                ))
+                .in_plugin(&name)
+            })?;
+        }
+        let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
+            PluginError::invalid_input(format!(
+                "`{}` cannot be linked: {} (the imports a plugin may use are in docs/abi.md)",
+                path.display(),
+                first_line(&e)
+            ))
+            .in_plugin(&name)
+        })?;
+        let mut names: Vec<String> = handlers.into_iter().map(|(_, h)| h).collect();
+        names.sort();
+        names.dedup();
+        let inner = Arc::new(Inner {
+            runtime,
+            pre,
+            services,
+            handlers: names,
+        });
+        let live = inner.instantiate()?;
+        Ok(WasmPlugin {
+            manifest,
+            inner,
+            instance: Mutex::new(Slot::Ready(Box::new(live))),
+        })
+    }
+
+    /// The host services (policy, audit trail) this plugin runs with.
+    pub fn services(&self) -> &HostServices {
+        &self.inner.services
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.instance.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs the export `handler` with `input` and returns what it output (JSON).
+    fn call(
+        &self,
+        what: &dyn Fn() -> String,
+        handler: &str,
+        input: &Value,
+    ) -> Result<Value, PluginError> {
+        let policy = self.inner.services.policy();
+        let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
+        if input.len() as u64 > policy.max_message_bytes {
+            return Err(PluginError::limit(
+                "message_size",
+                format!(
+                    "{}: input of {} bytes is over the {}-byte message limit",
+                    what(),
+                    input.len(),
+                    policy.max_message_bytes
+                ),
+            )
+            .in_plugin(&policy.plugin));
+        }
+        let mut slot = self.lock();
+        if matches!(*slot, Slot::Discarded) {
+            *slot = Slot::Ready(Box::new(self.inner.instantiate()?));
+        }
+        let live = match &mut *slot {
+            Slot::Ready(live) => live,
+            _ => return Err(unloaded(&self.manifest)),
+        };
+        let func = live.funcs.get(handler).cloned().ok_or_else(|| {
+            PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))
+                .in_plugin(&policy.plugin)
+        })?;
+        let store = &mut live.store;
+        store.data_mut().begin_call(input);
+        store.set_epoch_deadline(deadline_ticks(policy.timeout));
+        if let Some(fuel) = policy.fuel {
+            let _ = store.set_fuel(fuel);
+        }
+        let result = func.call(&mut *store, ());
+        store.data().stdio.flush();
+        if let Err(e) = result {
+            let err = classify(
+                &e,
+                &Failure {
+                    plugin: &policy.plugin,
+                    what: &what(),
+                    timeout: policy.timeout,
+                    memory_bytes: policy.memory_bytes,
+                    fuel: policy.fuel,
+                    refused_memory: store.data().limits.refused,
+                },
+            );
+            tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
+            *slot = Slot::Discarded;
+            return Err(err);
+        }
+        let state = store.data_mut();
+        if let Some(message) = state.error.take() {
+            return Err(PluginError::exec(message).in_plugin(&policy.plugin));
+        }
+        match state.output.take() {
+            None => Ok(Value::Null),
+            Some(bytes) if bytes.len() as u64 > policy.max_message_bytes => {
+                Err(PluginError::limit(
+                    "message_size",
+                    format!(
+                        "{}: output of {} bytes is over the {}-byte message limit",
+                        what(),
+                        bytes.len(),
+                        policy.max_message_bytes
+                    ),
+                )
+                .in_plugin(&policy.plugin))
+            }
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                PluginError::parse(format!(
+                    "{}: ft_output was given invalid JSON ({e}): {}",
+                    what(),
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                ))
+                .in_plugin(&policy.plugin)
+            }),
+        }
+    }
+}
+
+impl Inner {
+    fn instantiate(&self) -> Result<Live, PluginError> {
+        let (mut store, instance) = instantiate(&self.runtime, &self.pre, &self.services)?;
+        let mut funcs = HashMap::with_capacity(self.handlers.len());
+        for handler in &self.handlers {
+            let func = instance
+                .get_typed_func::<(), ()>(&mut store, handler)
+                .map_err(|e| {
+                    PluginError::internal(first_line(&e)).in_plugin(self.services.plugin())
+                })?;
+            funcs.insert(handler.clone(), func);
+        }
+        Ok(Live { store, funcs })
+    }
+}
+
+/// Checks that the module exports `name` as a function with no parameters and no results.
+fn check_handler(module: &Module, name: &str) -> Result<(), String> {
+    match module.get_export(name) {
+        Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => Ok(()),
+        Some(ExternType::Func(ty)) => Err(format!(
+            "exports `{name}` as a function {ty}, but handlers take no parameters and return nothing"
+        )),
+        Some(_) => Err(format!("exports `{name}`, but not as a function")),
+        None => {
+            let funcs: Vec<String> = module
+                .exports()
+                .filter(|e| matches!(e.ty(), ExternType::Func(_)))
+                .map(|e| e.name().to_owned())
+                .filter(|n| !n.starts_with('_'))
+                .collect();
+            Err(format!(
+                "exports no function `{name}` (it exports: {})",
+                if funcs.is_empty() { "none".to_owned() } else { funcs.join(", ") }
+            ))
+        }
+    }
+}
+
+impl Plugin for WasmPlugin {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
+        let action = self
+            .manifest
+            .action(&request.action)
+            .ok_or_else(|| unknown_action(&self.manifest, &request.action))?;
+        let reply = self.call(
+            &|| format!("action `{}`", request.action),
+            action.handler(),
+            &request.input,
+        )?;
+        Ok(ActionResult::from_reply(reply))
+    }
+
+    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
+        let provider = self
+            .manifest
+            .provider(&request.provider)
+            .ok_or_else(|| unknown_provider(&self.manifest, &request.provider))?;
+        let input = json!({"memory": request.memory, "state": request.state});
+        let reply = self.call(
+            &|| format!("provider `{}`", request.provider),
+            provider.handler(),
+            &input,
+        )?;
+        Ok(ProviderResult::from_reply(reply))
+    }
+
+    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
+        let mut results = Vec::new();
+        for hook in self.manifest.hooks_for(&event.event) {
+            results.push(self.call(
+                &|| format!("hook `{}` (handler `{}`)", event.event, hook.handler),
+                &hook.handler,
+                &event.payload,
+            )?);
+        }
+        Ok(Value::Array(results))
+    }
+
+    fn unload(&self) -> Result<(), PluginError> {
+        *self.lock() = Slot::Unloaded;
+        Ok(())
+    }
+}
