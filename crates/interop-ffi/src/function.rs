@@ -20,6 +20,8 @@ pub struct Function {
     params: Vec<Type>,
     /// Number of C parameters (buffers take two).
     c_params: usize,
+    /// Whether a `buffer_out` parameter needs lengths passed by pointer.
+    has_buffer_out: bool,
     cif: Cif,
 }
 
@@ -80,6 +82,7 @@ impl Function {
             ret,
             params: params.to_vec(),
             c_params,
+            has_buffer_out: params.contains(&Type::BufferOut),
             cif,
         })
     }
@@ -140,7 +143,9 @@ impl Function {
         };
         let mut lens_inline = [0usize; INLINE];
         let mut lens_heap: Vec<usize>;
-        let lens: &mut [usize] = if args.len() <= INLINE {
+        let lens: &mut [usize] = if !self.has_buffer_out {
+            &mut []
+        } else if args.len() <= INLINE {
             &mut lens_inline[..args.len()]
         } else {
             lens_heap = vec![0; args.len()];
@@ -217,18 +222,20 @@ impl Function {
             );
         }
 
-        for (index, arg) in args.iter_mut().enumerate() {
-            if let Arg::BufferOut(v) = arg {
-                let reported = lens[index];
-                if reported > v.len() {
-                    return Err(FfiError::BufferOverrun {
-                        function: self.name.clone(),
-                        index,
-                        reported,
-                        capacity: v.len(),
-                    });
+        if self.has_buffer_out {
+            for (index, arg) in args.iter_mut().enumerate() {
+                if let Arg::BufferOut(v) = arg {
+                    let reported = lens[index];
+                    if reported > v.len() {
+                        return Err(FfiError::BufferOverrun {
+                            function: self.name.clone(),
+                            index,
+                            reported,
+                            capacity: v.len(),
+                        });
+                    }
+                    v.truncate(reported);
                 }
-                v.truncate(reported);
             }
         }
         Ok(read_return(self.ret, &ret))
@@ -239,11 +246,13 @@ impl Function {
 ///
 /// # Safety
 /// `T` must fit in (and be no more aligned than) a `u64`.
+#[inline(always)]
 unsafe fn put<T>(slot: &mut [Slot], value: T) {
     debug_assert!(std::mem::size_of::<T>() <= std::mem::size_of::<Slot>());
     std::ptr::write(slot.as_mut_ptr().cast::<T>(), value);
 }
 
+#[inline]
 fn read_return(ty: Type, ret: &[u64; 2]) -> Value {
     let start = ret.as_ptr();
     // SAFETY: libffi wrote a value of the declared return type at the start of `ret`,
