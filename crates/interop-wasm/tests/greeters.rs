@@ -107,3 +107,28 @@ fn all_greeters_answer_identically() {
         );
     }
 }
+
+/// Seed 003's Rust and Go examples, written exactly as the seed shows them (raw `ft_*`
+/// imports, an exported `on_reload`), load and run unchanged.
+#[test]
+fn seed_003_style_guests_run_unchanged() {
+    for (dir, expected) in [("go-seed003", "Hello from Go!"), ("rust-seed003", "seed003")] {
+        let path = common::repo().join("examples/plugins").join(dir).join("plugin.json");
+        let loaded = interop_protocol::load_manifest(&path)
+            .unwrap_or_else(|e| panic!("{dir}: {e} (run cargo xtask build-plugins)"));
+        if let interop_protocol::Interop::Wasm(w) = &loaded.manifest.interop {
+            assert!(
+                loaded.resolve(&w.wasm_path).exists(),
+                "{dir}: module missing: run cargo xtask build-plugins"
+            );
+        }
+        let sink = std::sync::Arc::new(interop_sandbox::MemorySink::new());
+        let mut host = Host::new();
+        host.set_sink(sink.clone());
+        let name = host.load_manifest(loaded).unwrap().name().to_owned();
+        let results = host.emit("config.reload", json!({})).remove(&name);
+        assert_eq!(results.unwrap().unwrap(), json!([null]), "{dir}");
+        let logs = sink.logs();
+        assert!(logs.iter().any(|r| r.message.contains(expected)), "{dir}: {logs:?}");
+    }
+}
