@@ -110,8 +110,13 @@ fn path(p: &Path) -> Result<&str> {
 pub fn demo(interop: &str) -> Result<()> {
     for greeter in ["rust-native-greeter", "c-native-greeter"] {
         let manifest = format!("examples/plugins/{greeter}/plugin.json");
-        step(&format!("interop call {manifest} greet --input '\"World\"'"));
-        run(interop, &["call", &manifest, "greet", "--input", "\"World\""])?;
+        step(&format!(
+            "interop call {manifest} greet --input '\"World\"'"
+        ));
+        run(
+            interop,
+            &["call", &manifest, "greet", "--input", "\"World\""],
+        )?;
         step(&format!("interop provider {manifest} greeting"));
         run(interop, &["provider", &manifest, "greeting"])?;
         step(&format!("interop emit {manifest} config.reload"));
@@ -120,7 +125,9 @@ pub fn demo(interop: &str) -> Result<()> {
     step("interop ffi call c atoi --ret i32 --arg cstr:123");
     run(
         interop,
-        &["ffi", "call", "c", "atoi", "--ret", "i32", "--arg", "cstr:123"],
+        &[
+            "ffi", "call", "c", "atoi", "--ret", "i32", "--arg", "cstr:123",
+        ],
     )?;
     step("interop ffi call m cos --ret f64 --arg f64:0");
     run(
