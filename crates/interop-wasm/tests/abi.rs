@@ -315,3 +315,20 @@ fn a_plain_load_works_through_the_helper() {
     let p = load(&backend, dir);
     assert_eq!(data(&p, "echo", json!([1, 2])), json!([1, 2]));
 }
+
+#[test]
+fn concurrent_calls_to_one_plugin_never_mix_their_inputs_and_outputs() {
+    let (backend, _cache) = backend();
+    let p = abi_plugin(&backend, HostFunctions::new());
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let p = &p;
+            s.spawn(move || {
+                for i in 0..50 {
+                    let input = json!({"thread": t, "call": i});
+                    assert_eq!(data(p, "echo", input.clone()), input);
+                }
+            });
+        }
+    });
+}
