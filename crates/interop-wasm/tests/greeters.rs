@@ -112,8 +112,14 @@ fn all_greeters_answer_identically() {
 /// imports, an exported `on_reload`), load and run unchanged.
 #[test]
 fn seed_003_style_guests_run_unchanged() {
-    for (dir, expected) in [("go-seed003", "Hello from Go!"), ("rust-seed003", "seed003")] {
-        let path = common::repo().join("examples/plugins").join(dir).join("plugin.json");
+    for (dir, expected) in [
+        ("go-seed003", "Hello from Go!"),
+        ("rust-seed003", "seed003"),
+    ] {
+        let path = common::repo()
+            .join("examples/plugins")
+            .join(dir)
+            .join("plugin.json");
         let loaded = interop_protocol::load_manifest(&path)
             .unwrap_or_else(|e| panic!("{dir}: {e} (run cargo xtask build-plugins)"));
         if let interop_protocol::Interop::Wasm(w) = &loaded.manifest.interop {
@@ -129,6 +135,9 @@ fn seed_003_style_guests_run_unchanged() {
         let results = host.emit("config.reload", json!({})).remove(&name);
         assert_eq!(results.unwrap().unwrap(), json!([null]), "{dir}");
         let logs = sink.logs();
-        assert!(logs.iter().any(|r| r.message.contains(expected)), "{dir}: {logs:?}");
+        assert!(
+            logs.iter().any(|r| r.message.contains(expected)),
+            "{dir}: {logs:?}"
+        );
     }
 }
