@@ -84,6 +84,23 @@ fn a_segfault_in_an_isolated_plugin_is_an_error_and_the_host_keeps_serving() {
 }
 
 #[test]
+fn a_hung_isolated_plugin_times_out_and_is_restarted() {
+    let host = host();
+    host.load(segfault()).unwrap();
+    let started = std::time::Instant::now();
+    let err = host
+        .invoke("native-segfault", "hang", Value::Null)
+        .expect_err("an endless loop cannot succeed");
+    let text = err.to_string();
+    assert!(text.contains("timeout"), "{text}");
+    // limits.timeoutMs is 1000: stopped close to it, not after the default 10 s.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{text}");
+    let again = host.invoke("native-segfault", "ok", Value::Null).unwrap();
+    assert_eq!(again.text.as_deref(), Some("still alive"));
+    host.close_all();
+}
+
+#[test]
 fn an_isolated_plugin_reaches_the_host_api_through_the_parent() {
     // The C greeter, isolated: its fs and env calls travel back to this process, whose
     // policy allows data/ and GREETER_PREFIX and whose audit trail records them.

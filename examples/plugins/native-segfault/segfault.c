@@ -1,11 +1,12 @@
 /*
- * A native plugin that crashes on purpose, to show isolated mode (`"isolated": true`):
+ * A native plugin that misbehaves on purpose, to show isolated mode (`"isolated": true`):
  * the crash takes down the child process that serves the plugin, the host reports an
  * error and keeps serving.
  *
  *   action ok     -> "still alive"
  *   action crash  -> writes through a null pointer (SIGSEGV)
  *   action abort  -> abort() (SIGABRT)
+ *   action hang   -> loops forever (stopped by the call's time limit, limits.timeoutMs)
  *
  * Built by `cargo xtask build-plugins` into build/libnative_segfault.so.
  */
@@ -41,6 +42,10 @@ static int32_t segfault_invoke(void *state, const uint8_t *handler, size_t handl
         return INTEROP_ERROR;
     }
     if (is(handler, handler_len, "abort")) abort();
+    if (is(handler, handler_len, "hang")) {
+        for (volatile unsigned long spin = 0;; spin++) {
+        }
+    }
     return INTEROP_NOT_FOUND;
 }
 
