@@ -73,3 +73,20 @@ fn the_node_greeter_answers_like_the_wasm_greeters() {
 fn the_unix_socket_python_greeter_answers_like_the_wasm_greeters() {
     check_greeter("python-socket-greeter");
 }
+
+#[test]
+fn calling_a_plugin_from_inside_another_tokio_runtime_does_not_panic() {
+    let host = host();
+    host.load(example("python-greeter")).unwrap();
+    let app = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let text = app.block_on(async {
+        host.invoke("python-greeter", "greet", json!("Async"))
+            .unwrap()
+            .text
+    });
+    assert_eq!(text.as_deref(), Some("Hello, Async!"));
+    host.close_all();
+}
