@@ -120,3 +120,34 @@ fn landlock_confines_direct_file_access_to_the_plugin_dir_where_supported() {
         }
     }
 }
+
+#[test]
+fn the_process_runs_under_rlimits_from_the_policy_with_a_memory_floor() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({"limits": {"memoryMb": 512}})));
+    let (plugin, _) = load(&loaded).unwrap();
+    let limits = call(&plugin, "rlimits", json!(null)).unwrap();
+    assert_eq!(limits["data"], json!(512u64 << 20), "{limits}");
+    assert_eq!(limits["nofile"], json!(256));
+    assert_eq!(limits["cpu"], json!(3600));
+    assert_eq!(limits["core"], json!(0));
+    // The default 64 MiB is raised to the 256 MiB floor interpreters need.
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({})));
+    let (plugin, _) = load(&loaded).unwrap();
+    assert_eq!(
+        call(&plugin, "rlimits", json!(null)).unwrap()["data"],
+        json!(256u64 << 20)
+    );
+}
+
+#[test]
+fn a_plugin_allocating_past_its_memory_limit_fails_and_is_restarted() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({})));
+    let (plugin, _) = load(&loaded).unwrap();
+    let err = call(&plugin, "eat", json!(1u64 << 30)).unwrap_err();
+    assert_eq!(err.kind, interop_protocol::ErrorKind::Exec, "{err}");
+    assert_eq!(
+        call(&plugin, "eat", json!(1u64 << 20)).unwrap(),
+        json!(1u64 << 20)
+    );
+    assert_eq!(plugin.restarts(), 1);
+}
