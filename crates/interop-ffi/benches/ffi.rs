@@ -22,6 +22,35 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`: the calling thread's CPU time, so that the
+/// `*_cpu` rows leave out time spent preempted on a busy machine.
+fn thread_cpu_time() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid timespec to write to.
+    unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.sec as u64, ts.nsec as u32)
+}
+
+/// Measures `f` in CPU time of this thread.
+fn cpu<O>(b: &mut criterion::Bencher<'_>, mut f: impl FnMut() -> O) {
+    b.iter_custom(|iters| {
+        let start = thread_cpu_time();
+        for _ in 0..iters {
+            black_box(f());
+        }
+        thread_cpu_time() - start
+    })
+}
+
 fn calls(c: &mut Criterion) {
     let mut g = c.benchmark_group("ffi/atoi");
     let input = c"12345";
@@ -55,6 +84,19 @@ fn calls(c: &mut Criterion) {
     g.bench_function("declared_types", |b| {
         b.iter(|| atoi.call([Arg::from(black_box(input))]).expect("call"))
     });
+
+    g.bench_function("raw_libffi_cpu", |b| {
+        cpu(b, || {
+            let p = black_box(input.as_ptr());
+            // SAFETY: as above.
+            unsafe { cif.call::<c_int>(code, &[libffi::middle::arg(&p)]) }
+        })
+    });
+    g.bench_function("declared_types_cpu", |b| {
+        cpu(b, || {
+            atoi.call([Arg::from(black_box(input))]).expect("call")
+        })
+    });
     g.finish();
 }
 
@@ -73,6 +115,9 @@ fn plugin_abi(c: &mut Criterion) {
     let ok = ActionInvoke::new("ok", json!({"name": "World"}));
     g.bench_function("in_process_json_call", |b| {
         b.iter(|| segfault.invoke(black_box(&ok)).expect("ok"))
+    });
+    g.bench_function("in_process_json_call_cpu", |b| {
+        cpu(b, || segfault.invoke(black_box(&ok)).expect("ok"))
     });
     // The C greeter's `farewell`: parses the name, logs through the host (audited).
     let greeter = native_plugin("c-native-greeter");
