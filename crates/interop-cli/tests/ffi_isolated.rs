@@ -94,7 +94,10 @@ fn a_hung_isolated_plugin_times_out_and_is_restarted() {
     let text = err.to_string();
     assert!(text.contains("timeout"), "{text}");
     // limits.timeoutMs is 1000: stopped close to it, not after the default 10 s.
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{text}"
+    );
     let again = host.invoke("native-segfault", "ok", Value::Null).unwrap();
     assert_eq!(again.text.as_deref(), Some("still alive"));
     host.close_all();
