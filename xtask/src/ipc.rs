@@ -39,12 +39,21 @@ pub fn demo(interop: &str) -> Result<()> {
         if !root().join(&manifest).is_file() {
             continue;
         }
-        util::step(&format!("interop call {manifest} {action} --input '\"World\"'"));
-        util::run(interop, &["call", &manifest, action, "--input", "\"World\""])?;
+        util::step(&format!(
+            "interop call {manifest} {action} --input '\"World\"'"
+        ));
+        util::run(
+            interop,
+            &["call", &manifest, action, "--input", "\"World\""],
+        )?;
     }
     util::step("interop provider examples/plugins/node-greeter/plugin.json greeting");
     util::run(
         interop,
-        &["provider", "examples/plugins/node-greeter/plugin.json", "greeting"],
+        &[
+            "provider",
+            "examples/plugins/node-greeter/plugin.json",
+            "greeting",
+        ],
     )
 }
