@@ -165,6 +165,32 @@ pub fn demo(interop: &str) -> Result<()> {
             &["call", &manifest, "greet", "--input", "\"World\""],
         )?;
     }
+    step("interop wasm-call examples/plugins/wat-add/add.wat add 2 3 (seed 000)");
+    crate::util::run(
+        interop,
+        &[
+            "wasm-call",
+            "examples/plugins/wat-add/add.wat",
+            "add",
+            "2",
+            "3",
+        ],
+    )?;
+    // Each hostile sample must be stopped with an error; the host process goes on.
+    for (sample, action) in [
+        ("infinite-loop", "spin"),
+        ("memory-bomb", "bomb"),
+        ("path-escape", "parent"),
+        ("disallowed-url", "exfiltrate"),
+    ] {
+        let manifest = format!("examples/plugins/wasm-hostile/{sample}/plugin.json");
+        step(&format!(
+            "interop call {manifest} {action} (hostile: must be stopped)"
+        ));
+        if crate::util::run(interop, &["call", &manifest, action]).is_ok() {
+            anyhow::bail!("the hostile sample {sample} was not stopped");
+        }
+    }
     Ok(())
 }
 
