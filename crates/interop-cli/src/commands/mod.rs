@@ -4,10 +4,10 @@ mod call;
 #[cfg(feature = "ffi")]
 mod ffi;
 mod inspect;
-#[cfg(feature = "wasm")]
-mod run;
 #[cfg(feature = "js")]
 mod js;
+#[cfg(feature = "wasm")]
+mod run;
 mod schema;
 mod validate;
 #[cfg(feature = "wasm")]
