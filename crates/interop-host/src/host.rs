@@ -203,6 +203,37 @@ impl Host {
         Ok(plugin)
     }
 
+    /// Adds a plugin the application built itself (any [`Plugin`] implementation, such
+    /// as one written in Rust), under its manifest's name: seed 000's `register_builtin`.
+    pub fn register_builtin(&self, plugin: Arc<dyn Plugin>) -> Result<(), HostError> {
+        let name = plugin.name().to_owned();
+        let loaded = Loaded::new(plugin)?;
+        let mut plugins = self.write();
+        if plugins.contains_key(&name) {
+            return Err(HostError::AlreadyLoaded(name));
+        }
+        plugins.insert(name, loaded);
+        Ok(())
+    }
+
+    /// Loads every plugin of a plugins directory (`dir/*/plugin.json`, see [`discover`]),
+    /// each on its own: one broken or failing plugin does not stop the others. Returns each
+    /// manifest's outcome, sorted by path.
+    pub fn load_dir(
+        &self,
+        dir: impl AsRef<Path>,
+    ) -> Vec<(PathBuf, Result<Arc<dyn Plugin>, HostError>)> {
+        discover(dir)
+            .into_iter()
+            .map(|(path, manifest)| {
+                let outcome = manifest
+                    .map_err(HostError::from)
+                    .and_then(|m| self.load_manifest(m));
+                (path, outcome)
+            })
+            .collect()
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Loaded>> {
         self.plugins.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -249,3 +249,46 @@ fn discover_reports_every_manifest_even_broken_ones() {
     assert_eq!(found.len(), 2);
     assert!(found[0].1.is_err() && found[1].1.is_ok());
 }
+
+#[test]
+fn a_builtin_plugin_is_held_like_any_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host();
+    let loaded =
+        interop_protocol::load_manifest(write_manifest(dir.path(), "builtin", json!([]))).unwrap();
+    let services = host.services_for(&loaded).unwrap();
+    let plugin = RustBackend.load(&loaded, services).unwrap();
+    host.register_builtin(Arc::from(plugin)).unwrap();
+    assert_eq!(
+        host.invoke("builtin", "greet", json!("you"))
+            .unwrap()
+            .text
+            .as_deref(),
+        Some("Hello, you!")
+    );
+    let again = RustBackend
+        .load(&loaded, host.services_for(&loaded).unwrap())
+        .unwrap();
+    assert!(matches!(
+        host.register_builtin(Arc::from(again)),
+        Err(HostError::AlreadyLoaded(_))
+    ));
+}
+
+#[test]
+fn load_dir_loads_every_plugin_and_reports_the_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write_manifest(dir.path(), "one", json!([]));
+    write_manifest(dir.path(), "two", json!([]));
+    std::fs::create_dir(dir.path().join("three")).unwrap();
+    std::fs::write(dir.path().join("three/plugin.json"), r#"{"name": "three"}"#).unwrap();
+    let host = host();
+    let outcomes = host.load_dir(dir.path());
+    assert_eq!(outcomes.len(), 3);
+    assert!(outcomes[0].1.is_ok() && outcomes[2].1.is_ok());
+    let Err(err) = &outcomes[1].1 else {
+        panic!("three loaded")
+    };
+    assert!(err.to_string().contains("$.version: missing"), "{err}");
+    assert_eq!(host.plugin_names(), ["one", "two"]);
+}

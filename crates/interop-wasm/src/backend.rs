@@ -256,6 +256,26 @@ impl WasmBackend {
         self.open_module_bytes(&bytes, path, services)
     }
 
+    /// Compiles a module from WebAssembly text and opens it for calling its exports, with
+    /// no permissions and the default limits (seed 000's `wasm.instantiate_wat`).
+    ///
+    /// ```
+    /// let backend = interop_wasm::WasmBackend::builder().without_disk_cache().build();
+    /// let wat = r#"(module
+    ///     (func $add (param $a i32) (param $b i32) (result i32)
+    ///       local.get $a
+    ///       local.get $b
+    ///       i32.add)
+    ///     (export "add" (func $add)))"#;
+    /// let module = backend.instantiate_wat(wat)?;
+    /// assert_eq!(module.call_export("add", &[2, 3])?[0].as_i64(), Some(5));
+    /// # Ok::<(), interop_protocol::PluginError>(())
+    /// ```
+    pub fn instantiate_wat(&self, text: &str) -> Result<WasmModule, PluginError> {
+        let services = HostServices::new(Policy::new("wat-module", "."));
+        self.open_module_bytes(text.as_bytes(), Path::new("<wat text>"), services)
+    }
+
     /// Opens module `bytes` (named `origin` in errors) under `services`' policy.
     pub fn open_module_bytes(
         &self,
