@@ -18,6 +18,9 @@ use interop_sandbox::{
 use crate::backends;
 use crate::HostError;
 
+/// The outcome of loading one plugin.
+pub type LoadOutcome = Result<Arc<dyn Plugin>, HostError>;
+
 /// Loads plugins and holds them, whatever their backend.
 ///
 /// All methods take `&self`: a host can be shared between threads (`Arc<Host>`), and one
@@ -219,10 +222,7 @@ impl Host {
     /// Loads every plugin of a plugins directory (`dir/*/plugin.json`, see [`discover`]),
     /// each on its own: one broken or failing plugin does not stop the others. Returns each
     /// manifest's outcome, sorted by path.
-    pub fn load_dir(
-        &self,
-        dir: impl AsRef<Path>,
-    ) -> Vec<(PathBuf, Result<Arc<dyn Plugin>, HostError>)> {
+    pub fn load_dir(&self, dir: impl AsRef<Path>) -> Vec<(PathBuf, LoadOutcome)> {
         discover(dir)
             .into_iter()
             .map(|(path, manifest)| {

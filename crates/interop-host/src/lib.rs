@@ -24,7 +24,7 @@ mod error;
 mod host;
 
 pub use error::HostError;
-pub use host::{discover, Host};
+pub use host::{discover, Host, LoadOutcome};
 
 pub use interop_protocol::{
     ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,
