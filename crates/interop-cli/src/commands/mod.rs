@@ -6,6 +6,7 @@ mod ffi;
 mod inspect;
 #[cfg(feature = "js")]
 mod js;
+mod new;
 #[cfg(feature = "wasm")]
 mod run;
 mod schema;
@@ -34,6 +35,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plugin.json.
     Schema,
+    /// Create a plugin (plugin.json and a source file) that runs right away.
+    New(new::Args),
     /// Show what a plugin declares: actions, providers, hooks, permissions and limits.
     Inspect(inspect::Args),
     /// Run one action of a plugin and print its result.
@@ -64,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
+        Command::New(args) => new::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),
