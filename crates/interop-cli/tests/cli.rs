@@ -1,23 +1,8 @@
 //! The `interop` binary, run as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run interop")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{interop, repo, text};
 
 #[test]
 fn validate_accepts_the_seed_002_manifest_and_the_examples() {

@@ -3,15 +3,15 @@
 
 #![cfg(all(feature = "ffi", feature = "ipc"))]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
 use interop_host::Host;
 use serde_json::{json, Value};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{interop, repo, text};
 
 /// The manifest of a C sample plugin, compiled first if its library is missing (as
 /// `cargo xtask build-plugins` does).
@@ -144,27 +144,15 @@ fn an_isolated_plugin_reaches_the_host_api_through_the_parent() {
 
 #[test]
 fn the_cli_reports_the_crash_and_exits_with_failure() {
-    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .arg("call")
-        .arg(segfault())
-        .arg("crash")
-        .output()
-        .unwrap();
+    let manifest = segfault();
+    let manifest = manifest.to_str().expect("UTF-8 path");
+    let out = interop(&["call", manifest, "crash"]);
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = text(&out.stderr);
     assert!(stderr.contains("native-segfault"), "{stderr}");
     assert!(stderr.contains("SIGSEGV"), "{stderr}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .arg("call")
-        .arg(segfault())
-        .arg("ok")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "still alive");
+    let out = interop(&["call", manifest, "ok"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "still alive");
 }

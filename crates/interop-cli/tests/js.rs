@@ -2,24 +2,9 @@
 //! hostile plugins stopped with clear errors, `interop js eval` and `interop js call`.
 #![cfg(feature = "js")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run interop")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{interop, text};
 
 const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
 const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
