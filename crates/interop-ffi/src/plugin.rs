@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use interop_protocol::{
-    plugin::{unknown_action, unknown_provider, unloaded},
-    ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,
-    PluginError, ProviderGet, ProviderResult,
+    plugin::unloaded, ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest,
+    Plugin, PluginError, ProviderGet, ProviderResult,
 };
 use interop_sandbox::HostServices;
 use serde_json::{json, Value};
@@ -432,20 +431,14 @@ impl Plugin for NativePlugin {
     }
 
     fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self
-            .manifest
-            .action(&request.action)
-            .ok_or_else(|| unknown_action(&self.manifest, &request.action))?;
+        let action = self.manifest.require_action(&request.action)?;
         let entry = self.entry("invoke", self.desc.invoke)?;
         let reply = self.call("action", entry, action.handler(), &request.input)?;
         Ok(ActionResult::from_reply(reply))
     }
 
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self
-            .manifest
-            .provider(&request.provider)
-            .ok_or_else(|| unknown_provider(&self.manifest, &request.provider))?;
+        let provider = self.manifest.require_provider(&request.provider)?;
         let entry = self.entry("get_provider", self.desc.get_provider)?;
         let input = json!({ "memory": request.memory, "state": request.state });
         let reply = self.call("provider", entry, provider.handler(), &input)?;

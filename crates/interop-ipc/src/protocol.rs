@@ -89,9 +89,7 @@ pub fn check_handshake(
 
 /// The params of `action.invoke`: the [`ActionInvoke`] plus the manifest's `handler`.
 pub fn action_params(manifest: &Manifest, request: &ActionInvoke) -> Result<Value, PluginError> {
-    let action = manifest
-        .action(&request.action)
-        .ok_or_else(|| interop_protocol::plugin::unknown_action(manifest, &request.action))?;
+    let action = manifest.require_action(&request.action)?;
     let mut params = to_value(request)?;
     params["handler"] = json!(action.handler());
     Ok(params)
@@ -99,9 +97,7 @@ pub fn action_params(manifest: &Manifest, request: &ActionInvoke) -> Result<Valu
 
 /// The params of `provider.get`: the [`ProviderGet`] plus the manifest's `handler`.
 pub fn provider_params(manifest: &Manifest, request: &ProviderGet) -> Result<Value, PluginError> {
-    let provider = manifest
-        .provider(&request.provider)
-        .ok_or_else(|| interop_protocol::plugin::unknown_provider(manifest, &request.provider))?;
+    let provider = manifest.require_provider(&request.provider)?;
     let mut params = to_value(request)?;
     params["handler"] = json!(provider.handler());
     Ok(params)

@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use interop_protocol::{
-    plugin::{unknown_action, unknown_provider, unloaded},
-    ActionInvoke, ActionResult, HookEvent, Interop, LoadedManifest, Manifest, Plugin, PluginError,
-    ProviderGet, ProviderResult,
+    plugin::unloaded, ActionInvoke, ActionResult, HookEvent, Interop, LoadedManifest, Manifest,
+    Plugin, PluginError, ProviderGet, ProviderResult,
 };
 use interop_sandbox::{Backend, HostServices};
 use serde_json::{json, Value};
@@ -184,10 +183,7 @@ impl Plugin for JsPlugin {
     }
 
     fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self
-            .manifest
-            .action(&request.action)
-            .ok_or_else(|| unknown_action(&self.manifest, &request.action))?;
+        let action = self.manifest.require_action(&request.action)?;
         let mut args = vec![request.input.clone()];
         args.extend(context(&request.memory, &request.state));
         let reply = self.call_handler(action.handler(), &args)?;
@@ -195,10 +191,7 @@ impl Plugin for JsPlugin {
     }
 
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self
-            .manifest
-            .provider(&request.provider)
-            .ok_or_else(|| unknown_provider(&self.manifest, &request.provider))?;
+        let provider = self.manifest.require_provider(&request.provider)?;
         let args: Vec<Value> = context(&request.memory, &request.state)
             .into_iter()
             .collect();

@@ -73,6 +73,20 @@ impl Manifest {
         self.providers.iter().find(|p| p.name == name)
     }
 
+    /// The action named `name`, or the `not_found` error every backend gives for an
+    /// action the manifest does not declare.
+    pub fn require_action(&self, name: &str) -> Result<&Action, crate::PluginError> {
+        self.action(name)
+            .ok_or_else(|| crate::plugin::unknown_action(self, name))
+    }
+
+    /// The provider named `name`, or the `not_found` error every backend gives for a
+    /// provider the manifest does not declare.
+    pub fn require_provider(&self, name: &str) -> Result<&Provider, crate::PluginError> {
+        self.provider(name)
+            .ok_or_else(|| crate::plugin::unknown_provider(self, name))
+    }
+
     /// The hooks that handle this event, in manifest order.
     pub fn hooks_for<'a>(&'a self, event: &'a str) -> impl Iterator<Item = &'a Hook> + 'a {
         self.hooks.iter().filter(move |h| h.event == event)

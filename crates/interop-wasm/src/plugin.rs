@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use interop_protocol::plugin::{unknown_action, unknown_provider, unloaded};
+use interop_protocol::plugin::unloaded;
 use interop_protocol::{
     ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
     ProviderResult,
@@ -308,10 +308,7 @@ impl Plugin for WasmPlugin {
     }
 
     fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self
-            .manifest
-            .action(&request.action)
-            .ok_or_else(|| unknown_action(&self.manifest, &request.action))?;
+        let action = self.manifest.require_action(&request.action)?;
         let reply = self.call(
             &|| format!("action `{}`", request.action),
             action.handler(),
@@ -321,10 +318,7 @@ impl Plugin for WasmPlugin {
     }
 
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self
-            .manifest
-            .provider(&request.provider)
-            .ok_or_else(|| unknown_provider(&self.manifest, &request.provider))?;
+        let provider = self.manifest.require_provider(&request.provider)?;
         let input = json!({"memory": request.memory, "state": request.state});
         let reply = self.call(
             &|| format!("provider `{}`", request.provider),
