@@ -108,6 +108,9 @@ fn schema(check: bool) -> Result<()> {
 }
 
 fn lint() -> Result<()> {
+    // A minimal rustup profile lacks them; adding installed components is a no-op.
+    step("rustup component add rustfmt clippy");
+    util::run("rustup", &["component", "add", "rustfmt", "clippy"])?;
     step("cargo fmt --check");
     cargo(&["fmt", "--all", "--check"])?;
     step("cargo clippy");

@@ -199,7 +199,7 @@ fn validators() -> &'static Validators {
             .filter_map(|p| {
                 // Each variant of the internally tagged `Interop` is one `oneOf` branch;
                 // find it by its `protocol` constant and give it the shared `$defs`.
-                let branch = schema
+                let mut branch = schema
                     .pointer("/$defs/Interop/oneOf")?
                     .as_array()?
                     .iter()
@@ -209,7 +209,6 @@ fn validators() -> &'static Validators {
                             == Some(p.as_str())
                     })?
                     .clone();
-                let mut branch = branch;
                 if let Value::Object(map) = &mut branch {
                     map.insert("$defs".into(), defs.clone());
                 }
