@@ -7,13 +7,17 @@
 //! - the action / provider / hook messages that cross every plugin boundary ([`message`]);
 //! - the structured error that crosses those boundaries ([`error`]);
 //! - the JSON-RPC 2.0 envelope used by the IPC transports ([`jsonrpc`]);
-//! - the [`Plugin`] trait, the one seam every backend implements.
+//! - the [`Plugin`] trait, the one seam every backend implements, and the one dispatch path
+//!   ([`dispatch`]) that turns requests into handler calls for the in-process backends;
+//! - opening the files a manifest names without blocking on special files ([`files`]).
 //!
 //! It owns no I/O beyond reading a manifest file, no policy and no engine: the sandbox
 //! crate enforces permissions and the backend crates run plugins.
 #![deny(missing_docs)]
 
+pub mod dispatch;
 pub mod error;
+pub mod files;
 pub mod jsonrpc;
 pub mod manifest;
 pub mod message;
@@ -21,6 +25,7 @@ pub mod plugin;
 pub mod schema;
 pub mod validate;
 
+pub use dispatch::{HandlerCall, HandlerKind, Handlers};
 pub use error::{ErrorKind, PluginError};
 pub use manifest::{
     Action, FfiInterop, FsPermission, Hook, Interop, IpcInterop, IpcTransport, JsInterop, Limits,

@@ -134,9 +134,16 @@ impl LoadedManifest {
 /// Reads and validates the manifest at `path`.
 pub fn load_manifest(path: impl AsRef<Path>) -> Result<LoadedManifest, ManifestError> {
     let path = path.as_ref().to_path_buf();
-    let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Io {
+    let io = |source| ManifestError::Io {
         path: path.clone(),
         source,
+    };
+    let bytes = crate::files::read_regular(&path).map_err(io)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        ))
     })?;
     let value: Value = serde_json::from_str(&text).map_err(|e| ManifestError::Json {
         path: path.clone(),

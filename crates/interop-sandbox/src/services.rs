@@ -8,14 +8,15 @@
 //! arguments are listed in `docs/host-api.md`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use interop_protocol::PluginError;
+use interop_protocol::{ErrorKind, PluginError};
 
 use crate::audit::{summarize, AuditTrail};
 use crate::fetch::{self, FetchRequest, FetchResponse};
@@ -84,13 +85,48 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
 
 /// Everything a plugin may ask of the host, bound to that plugin's policy.
 ///
-/// Cheap to clone: the policy, audit trail, sink and functions are shared.
+/// Cheap to clone: the policy, audit trail, sink and functions are shared, and so is the
+/// deadline of the call in progress. A backend gives each instance of a plugin (a wasm
+/// store, a V8 isolate) its own deadline with [`for_instance`](Self::for_instance) and
+/// sets it around each call ([`start_call`](Self::start_call)); host calls made during
+/// the call then end at that deadline: a sleep or a fetch that would run past it is cut
+/// short with a `limit_exceeded` (`time`) error.
 #[derive(Clone)]
 pub struct HostServices {
     policy: Arc<Policy>,
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
+    deadline: Arc<Deadline>,
+}
+
+/// The deadline of the call in progress on one instance, as nanoseconds after
+/// [`clock_base`] (0: no call in progress). An atomic so that setting it costs a store.
+#[derive(Default)]
+struct Deadline(AtomicU64);
+
+/// The instant deadlines are counted from.
+fn clock_base() -> Instant {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+impl Deadline {
+    fn set(&self, deadline: Option<Instant>) {
+        let nanos = deadline.map_or(0, |d| {
+            let since = d.saturating_duration_since(clock_base()).as_nanos();
+            // 0 means "none": a deadline at the very base instant is one nanosecond later.
+            u64::try_from(since).unwrap_or(u64::MAX).max(1)
+        });
+        self.0.store(nanos, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Option<Instant> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(clock_base() + Duration::from_nanos(nanos)),
+        }
+    }
 }
 
 impl std::fmt::Debug for HostServices {
@@ -111,7 +147,53 @@ impl HostServices {
             audit: AuditTrail::new(),
             sink: Arc::new(TracingSink),
             functions: Arc::new(HostFunctions::new()),
+            deadline: Arc::default(),
         }
+    }
+
+    /// The same services with a deadline of their own, for one instance of the plugin
+    /// (whose calls run one at a time). Clones of the result share that deadline.
+    pub fn for_instance(&self) -> HostServices {
+        HostServices {
+            deadline: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Starts a call: its deadline is now plus the policy's time limit. Returns it.
+    pub fn start_call(&self) -> Instant {
+        let deadline = Instant::now() + self.policy.timeout;
+        self.deadline.set(Some(deadline));
+        deadline
+    }
+
+    /// Sets (or, with `None`, clears) the deadline of the call in progress.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        self.deadline.set(deadline);
+    }
+
+    /// The deadline of the call in progress, if one is.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline.get()
+    }
+
+    /// How long the call in progress has left (zero once past its deadline); `None` when
+    /// no call is in progress.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .get()
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// The error of a host call cut short by the call's deadline.
+    fn past_deadline(&self, what: &str) -> PluginError {
+        PluginError::limit(
+            "time",
+            format!(
+                "{what} ran into the call's time limit of {} ms",
+                self.policy.timeout.as_millis()
+            ),
+        )
     }
 
     /// Records into `audit` (shared with other plugins) instead.
@@ -290,8 +372,17 @@ impl HostServices {
                     .as_ref()
                     .ok_or_else(|| PluginError::internal("network policy vanished"))?;
                 // A fetch never outlives the call it is part of.
-                let timeout = net.timeout.min(self.policy.timeout);
-                fetch::perform(request, &url, timeout, net.max_response_bytes)
+                let remaining = self.remaining().unwrap_or(self.policy.timeout);
+                if remaining.is_zero() {
+                    return Err(self.past_deadline("fetch"));
+                }
+                let timeout = net.timeout.min(remaining);
+                match fetch::perform(request, &url, timeout, net.max_response_bytes) {
+                    Err(e) if e.kind == ErrorKind::Timeout && timeout == remaining => {
+                        Err(self.past_deadline(&format!("fetch of {}", request.url)))
+                    }
+                    other => other,
+                }
             },
         )
     }
@@ -304,23 +395,30 @@ impl HostServices {
             .unwrap_or(0)
     }
 
-    /// Sleeps; a sleep longer than the call time limit is refused as `limit_exceeded`.
+    /// Sleeps. During a call, a sleep that would run past the call's deadline sleeps
+    /// until the deadline and fails with `limit_exceeded` (`time`); outside a call, a
+    /// sleep longer than the call time limit is refused at once.
     pub fn sleep(&self, duration: Duration) -> Result<(), PluginError> {
         self.audited(
             "time.sleep",
             &format!("{} ms", duration.as_millis()),
-            || {
-                if duration > self.policy.timeout {
-                    return Err(PluginError::limit(
-                        "time",
-                        format!(
-                            "sleep of {duration:?} is longer than the {:?} call limit",
-                            self.policy.timeout
-                        ),
-                    ));
+            || match self.remaining() {
+                // Sleep until the deadline, not past it: the call is over then.
+                Some(left) if duration >= left => {
+                    std::thread::sleep(left);
+                    Err(self.past_deadline(&format!("sleep of {} ms", duration.as_millis())))
                 }
-                std::thread::sleep(duration);
-                Ok(())
+                None if duration > self.policy.timeout => Err(PluginError::limit(
+                    "time",
+                    format!(
+                        "sleep of {duration:?} is longer than the {:?} call limit",
+                        self.policy.timeout
+                    ),
+                )),
+                _ => {
+                    std::thread::sleep(duration);
+                    Ok(())
+                }
             },
         )
     }

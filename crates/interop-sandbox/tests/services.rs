@@ -348,3 +348,55 @@ fn sleeping_past_the_call_limit_is_refused() {
         .unwrap_err();
     assert_eq!(err.limit_name(), Some("time"));
 }
+
+#[test]
+fn a_sleep_during_a_call_ends_at_the_calls_deadline() {
+    let mut policy = Policy::new("p", "/tmp");
+    policy.timeout = Duration::from_millis(300);
+    let services = HostServices::new(policy).for_instance();
+    let started = std::time::Instant::now();
+    services.start_call();
+    // Short sleeps fit; the one that would cross the deadline is cut at it.
+    services.sleep(Duration::from_millis(100)).unwrap();
+    let err = services.sleep(Duration::from_millis(250)).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.limit_name(), Some("time"), "{err}");
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(450),
+        "{took:?}"
+    );
+    // Past the deadline, every sleep fails at once.
+    let again = std::time::Instant::now();
+    assert!(services.sleep(Duration::from_millis(1)).is_err());
+    assert!(again.elapsed() < Duration::from_millis(50));
+}
+
+#[test]
+fn each_instance_has_its_own_deadline_and_clones_share_it() {
+    let services = HostServices::new(Policy::new("p", "/tmp"));
+    let a = services.for_instance();
+    let a_clone = a.clone();
+    let b = services.for_instance();
+    a.start_call();
+    assert!(a_clone.deadline().is_some());
+    assert!(b.deadline().is_none() && services.deadline().is_none());
+    a.set_deadline(None);
+    assert!(a_clone.remaining().is_none());
+}
+
+#[test]
+fn a_fetch_during_a_call_is_cut_at_the_calls_deadline() {
+    let s = server();
+    let mut policy = Policy::new("p", "/tmp")
+        .with_network(&[&format!("{}/api/", s.base)], &["GET"])
+        .unwrap();
+    policy.timeout = Duration::from_millis(300);
+    let services = HostServices::new(policy).for_instance();
+    services.start_call();
+    let started = std::time::Instant::now();
+    let err = services
+        .fetch(&FetchRequest::get(format!("{}/api/slow", s.base)))
+        .unwrap_err();
+    assert_eq!(err.limit_name(), Some("time"), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(1000));
+}
