@@ -12,6 +12,9 @@ pub enum HostError {
     /// The manifest's permissions cannot be turned into a policy.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A grants file could not be used.
+    #[error(transparent)]
+    GrantsFile(#[from] crate::GrantsFileError),
     /// This build has no backend for the manifest's protocol.
     #[error("plugin `{plugin}`: no `{protocol}` backend in this build (enable the `interop-host` feature `{protocol}`)")]
     NoBackend {

@@ -12,7 +12,7 @@ use interop_protocol::{
     PluginError, Protocol, ProviderGet, ProviderResult,
 };
 use interop_sandbox::{
-    AuditTrail, Backend, HostFunctions, HostServices, HostSink, Policy, TracingSink,
+    AuditTrail, Backend, Grants, HostFunctions, HostServices, HostSink, TracingSink,
 };
 
 use crate::backends;
@@ -23,10 +23,17 @@ pub type LoadOutcome = Result<Arc<dyn Plugin>, HostError>;
 
 /// Loads plugins and holds them, whatever their backend.
 ///
-/// All methods take `&self`: a host can be shared between threads (`Arc<Host>`), and one
-/// plugin failing, hanging or crashing never affects the others.
+/// Loading and calling take `&self`: a host can be shared between threads (`Arc<Host>`),
+/// and one plugin failing, hanging or crashing never affects the others.
+///
+/// A plugin's manifest only requests permissions; the host grants them
+/// ([`set_grants`](Self::set_grants), [`grant`](Self::grant)). By default a plugin may
+/// read what it requests inside its own directory and nothing else, with 64 MiB and 10 s
+/// per call (see [`Grants`]).
 pub struct Host {
     backends: BTreeMap<Protocol, Arc<dyn Backend>>,
+    grants: Grants,
+    plugin_grants: BTreeMap<String, Grants>,
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
@@ -122,6 +129,8 @@ impl Host {
     pub fn without_backends() -> Self {
         Host {
             backends: BTreeMap::new(),
+            grants: Grants::default(),
+            plugin_grants: BTreeMap::new(),
             audit: AuditTrail::new(),
             sink: Arc::new(TracingSink),
             functions: Arc::new(HostFunctions::new()),
@@ -159,9 +168,31 @@ impl Host {
         &self.audit
     }
 
-    /// The host services a plugin loaded from `manifest` gets.
+    /// Grants `grants` to every plugin loaded from now on that has no grants of its own.
+    pub fn set_grants(&mut self, grants: Grants) {
+        self.grants = grants;
+    }
+
+    /// Grants `grants` to the plugin named `plugin` (instead of the host-wide grants).
+    pub fn grant(&mut self, plugin: impl Into<String>, grants: Grants) {
+        self.plugin_grants.insert(plugin.into(), grants);
+    }
+
+    /// What every plugin without grants of its own is granted.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
+    }
+
+    /// What the plugin named `plugin` is granted.
+    pub fn grants_for(&self, plugin: &str) -> &Grants {
+        self.plugin_grants.get(plugin).unwrap_or(&self.grants)
+    }
+
+    /// The host services a plugin loaded from `manifest` gets: its requests intersected
+    /// with its grants.
     pub fn services_for(&self, manifest: &LoadedManifest) -> Result<HostServices, HostError> {
-        Ok(HostServices::new(Policy::from_manifest(manifest)?)
+        let policy = self.grants_for(manifest.name()).policy_for(manifest)?;
+        Ok(HostServices::new(policy)
             .with_audit(self.audit.clone())
             .with_sink(self.sink.clone())
             .with_functions(self.functions.clone()))

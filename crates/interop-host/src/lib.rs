@@ -12,22 +12,27 @@
 //! # Ok::<(), interop_host::HostError>(())
 //! ```
 //!
-//! This crate owns discovery, the plugin table and lifecycle, the shared audit trail, and
-//! the application's own host functions. It owns no engine: each backend crate provides
-//! a [`Backend`] (enabled by this crate's cargo features `wasm`, `ffi`, `js`, `ipc`), and
+//! This crate owns discovery, the plugin table and lifecycle, what the host grants each
+//! plugin ([`Grants`], also from a [`GrantsFile`]), the shared audit trail, and the
+//! application's own host functions. It owns no engine: each backend crate provides a
+//! [`Backend`] (enabled by this crate's cargo features `wasm`, `ffi`, `js`, `ipc`), and
 //! every plugin reaches the host only through the [`HostServices`] built here from its
-//! manifest's policy.
+//! policy: what its manifest requests, intersected with what the host grants.
 #![deny(missing_docs)]
 
 mod backends;
 mod error;
+mod grants_file;
 mod host;
 
 pub use error::HostError;
+pub use grants_file::{GrantsFile, GrantsFileError};
 pub use host::{discover, Host, LoadOutcome};
 
 pub use interop_protocol::{
     ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,
     PluginError, Protocol, ProviderGet, ProviderResult,
 };
-pub use interop_sandbox::{AuditTrail, Backend, HostServices, HostSink, MemorySink, Policy};
+pub use interop_sandbox::{
+    AuditTrail, Backend, Grants, HostLimits, HostServices, HostSink, MemorySink, Policy,
+};

@@ -292,3 +292,42 @@ fn load_dir_loads_every_plugin_and_reports_the_broken_ones() {
     assert!(err.to_string().contains("$.version: missing"), "{err}");
     assert_eq!(host.plugin_names(), ["one", "two"]);
 }
+
+#[test]
+fn the_manifest_requests_and_the_host_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/data")).unwrap();
+    std::fs::write(dir.path().join("a/data/note.txt"), "in data").unwrap();
+    let manifest = write_manifest(dir.path(), "a", json!([]));
+    // Requested `data` (read) lies in the plugin's own directory: granted by default.
+    let host = host();
+    host.load(&manifest).unwrap();
+    let read = host.invoke("a", "read", json!("data/note.txt")).unwrap();
+    assert_eq!(read.text.as_deref(), Some("in data"));
+    // With nothing granted, the same request is refused, naming the missing grant.
+    let mut strict = host_with(interop_host::Grants::none());
+    strict.grant("b", interop_host::Grants::default());
+    strict.load(&manifest).unwrap();
+    let Err(HostError::Plugin(err)) = strict.invoke("a", "read", json!("data/note.txt")) else {
+        panic!("the read should be refused");
+    };
+    assert_eq!(err.kind, ErrorKind::Denied);
+    assert!(
+        err.message.contains("the manifest requests read access to")
+            && err.message.contains("but the host has not granted it"),
+        "{err}"
+    );
+    // A plugin's own grants replace the host-wide ones, for it alone.
+    let mut per_plugin = host_with(interop_host::Grants::none());
+    per_plugin.grant("a", interop_host::Grants::default());
+    per_plugin.load(&manifest).unwrap();
+    assert!(per_plugin
+        .invoke("a", "read", json!("data/note.txt"))
+        .is_ok());
+}
+
+fn host_with(grants: interop_host::Grants) -> Host {
+    let mut host = host();
+    host.set_grants(grants);
+    host
+}

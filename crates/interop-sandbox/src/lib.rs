@@ -1,8 +1,9 @@
 //! The sandbox every interop backend runs plugins in.
 //!
 //! This crate owns:
-//! - the capability [`Policy`] built from a manifest's permissions and limits
-//!   (64 MiB memory and 10 s per call unless the manifest says otherwise);
+//! - the capability [`Policy`] of a plugin: what its manifest requests intersected with
+//!   what the host [`Grants`] (by default: reads inside its own directory, nothing else;
+//!   64 MiB memory and 10 s per call, which a manifest may lower, never raise);
 //! - secure path resolution ([`paths`]): no `..`, nothing outside the granted roots,
 //!   symlinks followed and checked;
 //! - URL and method checks ([`urls`]) on parsed URLs, so that look-alike hosts, userinfo
@@ -20,6 +21,7 @@ pub mod audit;
 pub mod backend;
 pub mod fetch;
 pub mod fs;
+pub mod grants;
 pub mod log;
 pub mod paths;
 pub mod policy;
@@ -30,6 +32,7 @@ pub use audit::{AuditEvent, AuditOutcome, AuditTrail};
 pub use backend::Backend;
 pub use fetch::{FetchRequest, FetchResponse};
 pub use fs::{DirEntry, FileStat};
+pub use grants::{FsGrant, Grants, HostLimits, NetGrant, Ungranted};
 pub use log::{HostSink, LogLevel, LogRecord, MemorySink, TraceEvent, TracingSink};
 pub use policy::{Access, FsRoot, NetworkPolicy, Policy, PolicyError};
 pub use services::{HostFunction, HostFunctions, HostServices};

@@ -64,7 +64,11 @@ impl Policy {
             .iter()
             .any(|r| r.grants(access) && joined.starts_with(&r.path));
         if !lexical_ok {
-            return Err(deny(format!("outside the directories granted for {verb}")));
+            return Err(deny(
+                self.ungranted
+                    .fs_reason(&joined, access)
+                    .unwrap_or_else(|| format!("outside the directories granted for {verb}")),
+            ));
         }
         let Some(real) = real_path(&joined) else {
             return Err(deny("is a dangling symlink".into()));

@@ -14,6 +14,7 @@ use interop_protocol::manifest::{
 };
 use interop_protocol::LoadedManifest;
 
+use crate::grants::Ungranted;
 use crate::paths::normalize;
 use crate::urls::UrlPrefix;
 
@@ -96,6 +97,9 @@ pub struct Policy {
     pub max_message_bytes: u64,
     /// Instruction budget per call, for engines that meter.
     pub fuel: Option<u64>,
+    /// What the manifest requested that the host did not grant (to name the missing grant
+    /// when a host call is refused).
+    pub ungranted: Ungranted,
 }
 
 impl Policy {
@@ -112,10 +116,13 @@ impl Policy {
             timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             fuel: None,
+            ungranted: Ungranted::default(),
         }
     }
 
-    /// The policy a manifest asks for.
+    /// The policy a manifest asks for, all of it granted. A host grants less:
+    /// [`Grants::policy_for`](crate::Grants::policy_for) intersects this request with
+    /// what the host grants.
     pub fn from_manifest(loaded: &LoadedManifest) -> Result<Self, PolicyError> {
         let m = &loaded.manifest;
         let mut policy = Policy::new(&m.name, &loaded.dir);

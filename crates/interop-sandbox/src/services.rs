@@ -271,9 +271,12 @@ impl HostServices {
     pub fn env_get(&self, name: &str) -> Result<Option<String>, PluginError> {
         self.audited("env.get", name, || {
             if !self.policy.env_allowed(name) {
-                return Err(PluginError::denied(format!(
-                    "environment variable `{name}` is not granted"
-                )));
+                return Err(PluginError::denied(
+                    self.policy
+                        .ungranted
+                        .env_reason(name)
+                        .unwrap_or_else(|| format!("environment variable `{name}` is not granted")),
+                ));
             }
             Ok(std::env::var(name).ok())
         })

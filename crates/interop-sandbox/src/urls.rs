@@ -72,7 +72,19 @@ impl UrlPrefix {
         {
             return false;
         }
-        let path = url.path();
+        self.covers_path(url.path())
+    }
+
+    /// Whether everything under `other` is also under this prefix.
+    pub fn contains(&self, other: &UrlPrefix) -> bool {
+        self.scheme == other.scheme
+            && self.host == other.host
+            && self.port == other.port
+            && self.covers_path(&other.path)
+    }
+
+    /// Whether `path` lies under this prefix's path, on a segment boundary.
+    fn covers_path(&self, path: &str) -> bool {
         if self.path.ends_with('/') {
             path.starts_with(&self.path)
         } else {
@@ -92,12 +104,15 @@ impl Policy {
                 .in_plugin(&self.plugin)
                 .with_data(serde_json::json!({ "url": url, "method": method }))
         };
-        let Some(net) = &self.network else {
-            return Err(deny("the plugin has no network permission".into()));
-        };
         let parsed = Url::parse(url).map_err(|e| {
             PluginError::invalid_input(format!("`{url}` is not a URL: {e}")).in_plugin(&self.plugin)
         })?;
+        let ungranted = || self.ungranted.url_reason(&parsed);
+        let Some(net) = &self.network else {
+            return Err(deny(
+                ungranted().unwrap_or_else(|| "the plugin has no network permission".into()),
+            ));
+        };
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(deny(format!("scheme `{}` is not allowed", parsed.scheme())));
         }
@@ -111,6 +126,9 @@ impl Policy {
             ));
         }
         if !net.prefixes.iter().any(|p| p.matches(&parsed)) {
+            if let Some(why) = ungranted() {
+                return Err(deny(why));
+            }
             let granted: Vec<&str> = net.prefixes.iter().map(UrlPrefix::as_str).collect();
             return Err(deny(format!(
                 "not under an allowed prefix ({})",

@@ -11,13 +11,23 @@ function nameOf(action, input) {
   return input;
 }
 
+// The value `read` returns, or null when the host has not granted it.
+function granted(read) {
+  try {
+    return read();
+  } catch (e) {
+    if (e.kind === "denied") return null;
+    throw e;
+  }
+}
+
 const plugin = {
   // "World" -> "Hello, World!", prefixed by $GREETER_PREFIX and a space when granted and set.
   greet(input) {
     const name = nameOf("greet", input);
     host.log("info", `greet ${name}`);
     const greeting = `Hello, ${name}!`;
-    const prefix = host.env("GREETER_PREFIX");
+    const prefix = granted(() => host.env("GREETER_PREFIX"));
     return prefix ? `${prefix} ${greeting}` : greeting;
   },
 

@@ -31,7 +31,8 @@ const actions = {
   async greet(name) {
     await log(`greet ${name}`);
     const greeting = `Hello, ${name}!`;
-    const prefix = await hostCall('env.get', { name: 'GREETER_PREFIX' });
+    // Not granted by the host: greet without a prefix.
+    const prefix = await hostCall('env.get', { name: 'GREETER_PREFIX' }).catch(() => null);
     return prefix ? `${prefix} ${greeting}` : greeting;
   },
   async farewell(name) {

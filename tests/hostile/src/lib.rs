@@ -325,7 +325,9 @@ pub fn default_host() -> Host {
 /// A host that grants each plugin what its manifest requests (the limits stay the
 /// host's), for cases that attack from inside a granted permission.
 pub fn trusting_host() -> Host {
-    Host::new()
+    let mut host = Host::new();
+    host.set_grants(interop_host::Grants::requested());
+    host
 }
 
 /// Loads a manifest into `host`, with the host's error as a [`PluginError`].

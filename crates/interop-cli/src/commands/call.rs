@@ -3,6 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use interop_host::Host;
+
+use super::grants::GrantArgs;
 use interop_protocol::{LoadedManifest, Manifest};
 use serde_json::{json, Value};
 
@@ -18,6 +20,8 @@ pub struct CallArgs {
     /// Print the whole result as JSON instead of its text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    grants: GrantArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -29,6 +33,8 @@ pub struct ProviderArgs {
     /// Print the whole answer as JSON instead of its text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    grants: GrantArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +46,8 @@ pub struct EmitArgs {
     /// The event's payload, as JSON.
     #[arg(long, short, default_value = "null")]
     payload: String,
+    #[command(flatten)]
+    grants: GrantArgs,
 }
 
 fn parse_json(text: &str, what: &str) -> anyhow::Result<Value> {
@@ -84,7 +92,7 @@ fn bare_module(path: &Path, action: &str) -> anyhow::Result<LoadedManifest> {
 
 pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     let input = parse_json(&args.input, "--input")?;
-    let host = Host::new();
+    let host = args.grants.host()?;
     let name = match args.manifest.extension().and_then(|e| e.to_str()) {
         Some("wasm" | "wat") => {
             let manifest = bare_module(&args.manifest, &args.action)?;
@@ -110,7 +118,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
-    let host = Host::new();
+    let host = args.grants.host()?;
     let name = load(&host, &args.manifest)?;
     let result = host.get_provider(&name, &args.provider)?;
     match (&result.text, args.json) {
@@ -122,7 +130,7 @@ pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
 
 pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let payload = parse_json(&args.payload, "--payload")?;
-    let host = Host::new();
+    let host = args.grants.host()?;
     let name = load(&host, &args.manifest)?;
     let mut outcomes = host.emit(&args.event, payload);
     match outcomes.remove(&name) {

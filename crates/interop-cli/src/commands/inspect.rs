@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use interop_protocol::load_manifest;
 use interop_sandbox::Policy;
 
+use super::grants::GrantArgs;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The plugin's manifest (plugin.json).
@@ -11,6 +13,8 @@ pub struct Args {
     /// Print the manifest as JSON instead.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    grants: GrantArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -20,7 +24,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(m)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let policy = Policy::from_manifest(&loaded)?;
+    let requested = Policy::from_manifest(&loaded)?;
+    let services = args.grants.host()?.services_for(&loaded)?;
+    let granted = services.policy();
     println!("{} {}", m.name, m.version);
     if let Some(d) = &m.description {
         println!("  {d}");
@@ -67,18 +73,62 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for h in &m.hooks {
         println!("  {:<16} -> {}", h.event, h.handler);
     }
-    println!("permissions:");
+    println!("permissions requested by the manifest:");
+    print_permissions(&requested);
+    println!("granted by this host (with the flags given):");
+    print_permissions(&granted);
+    let missing = &granted.ungranted;
+    if !(missing.fs.is_empty() && missing.url_prefixes.is_empty() && missing.env.is_empty()) {
+        println!("requested but not granted:");
+        for root in &missing.fs {
+            let flag = if root.write {
+                "--allow-write"
+            } else {
+                "--allow-path"
+            };
+            println!(
+                "  fs:      {} ({})  [{flag} {}]",
+                root.path.display(),
+                mode(root.read, root.write),
+                root.path.display()
+            );
+        }
+        for prefix in &missing.url_prefixes {
+            println!("  network: {prefix}  [--allow-url {prefix}]");
+        }
+        for name in &missing.env {
+            println!("  env:     {name}  [--allow-env {name}]");
+        }
+    }
+    println!("limits (the manifest may lower the host's, never raise them):");
+    println!("  memory:  {} MiB", granted.memory_bytes / (1024 * 1024));
+    println!("  timeout: {} ms per call", granted.timeout.as_millis());
+    println!("  message: {} bytes", granted.max_message_bytes);
+    if let Some(fuel) = granted.fuel {
+        println!("  fuel:    {fuel}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mode(read: bool, write: bool) -> &'static str {
+    match (read, write) {
+        (true, true) => "read+write",
+        (true, false) => "read",
+        (false, true) => "write",
+        (false, false) => "none",
+    }
+}
+
+fn print_permissions(policy: &Policy) {
     if policy.fs.is_empty() {
         println!("  fs:      (none)");
     }
     for root in &policy.fs {
-        let mode = match (root.read, root.write) {
-            (true, true) => "read+write",
-            (true, false) => "read",
-            (false, true) => "write",
-            (false, false) => "none",
-        };
-        println!("  fs:      {} ({mode})", root.path.display());
+        println!(
+            "  fs:      {} ({})",
+            root.path.display(),
+            mode(root.read, root.write)
+        );
     }
     match &policy.network {
         None => println!("  network: (none)"),
@@ -101,12 +151,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             policy.env.join(", ")
         }
     );
-    println!("limits:");
-    println!("  memory:  {} MiB", policy.memory_bytes / (1024 * 1024));
-    println!("  timeout: {} ms per call", policy.timeout.as_millis());
-    println!("  message: {} bytes", policy.max_message_bytes);
-    if let Some(fuel) = policy.fuel {
-        println!("  fuel:    {fuel}");
-    }
-    Ok(ExitCode::SUCCESS)
 }

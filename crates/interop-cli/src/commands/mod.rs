@@ -3,6 +3,7 @@
 mod call;
 #[cfg(feature = "ffi")]
 mod ffi;
+mod grants;
 mod inspect;
 #[cfg(feature = "js")]
 mod js;
