@@ -212,3 +212,19 @@ fn runtimes_run_in_parallel_and_a_runaway_is_stopped_by_close() {
     ));
     assert!(matches!(looping.eval("1"), Err(Error::Closed)));
 }
+
+#[test]
+fn object_keys_keep_their_order_from_javascript_to_the_host_and_back() {
+    let rt = runtime();
+    let back = rt.eval("({b: 1, a: 2, c: {z: 0, y: 1}})").unwrap();
+    assert_eq!(back.to_string(), r#"{"b":1,"a":2,"c":{"z":0,"y":1}}"#);
+    rt.eval("function keys(o) { return Object.keys(o).join(','); }")
+        .unwrap();
+    let mut input = serde_json::Map::new();
+    input.insert("zeta".into(), json!(1));
+    input.insert("alpha".into(), json!(2));
+    assert_eq!(
+        rt.call("keys", &[serde_json::Value::Object(input)]).unwrap(),
+        json!("zeta,alpha")
+    );
+}
