@@ -98,6 +98,7 @@ fn loaded(limits: &str) -> (Host, Arc<MemorySink>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     probe(dir.path(), limits);
     let mut host = Host::new();
+    host.set_grants(interop_host::Grants::default().allow_function("app.shout"));
     let sink = Arc::new(MemorySink::new());
     host.set_sink(sink.clone());
     host.register_function("app.shout", |_plugin, args| {

@@ -81,7 +81,7 @@ fn the_filesystem_api_works_inside_the_granted_directory() {
 
 #[test]
 fn application_functions_are_called_through_host_call() {
-    let mut functions = HostFunctions::new();
+    let functions = HostFunctions::new();
     functions.register("app.double", |_plugin, args| {
         Ok(json!(args["n"].as_i64().unwrap_or(0) * 2))
     });

@@ -16,9 +16,10 @@ pub struct Error {
     /// The plugin concerned, when the host named it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
-    /// Structured details (the path refused, the limit hit...).
+    /// Structured details (the path refused, the limit hit...), boxed to keep
+    /// `Result<_, Error>` small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
+    pub data: Option<Box<Value>>,
 }
 
 impl Error {
@@ -87,7 +88,7 @@ mod tests {
         );
         assert!(e.is_denied());
         assert_eq!(e.plugin.as_deref(), Some("p"));
-        assert_eq!(e.data, Some(serde_json::json!({"path": "../x"})));
+        assert_eq!(e.data, Some(Box::new(serde_json::json!({"path": "../x"}))));
         assert_eq!(e.to_string(), "denied: path `../x`: `..` is not allowed");
     }
 

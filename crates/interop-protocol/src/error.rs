@@ -70,9 +70,10 @@ pub struct PluginError {
     /// The plugin concerned, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
-    /// Structured details (the limit that was hit, the path that was refused...).
+    /// Structured details (the limit that was hit, the path that was refused...). Boxed
+    /// so that `Result<_, PluginError>` stays small on every call path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
+    pub data: Option<Box<Value>>,
 }
 
 impl std::fmt::Display for PluginError {
@@ -105,7 +106,7 @@ impl PluginError {
 
     /// Attaches structured details.
     pub fn with_data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+        self.data = Some(Box::new(data));
         self
     }
 

@@ -10,6 +10,8 @@
 //! - **network**: a requested URL prefix where it lies under a granted prefix (or the
 //!   granted prefix, where that lies under the request); methods both sides allow;
 //! - **environment**: the variable names both sides list;
+//! - **application functions**: those the host grants (the application defines them, so
+//!   a manifest does not list them);
 //! - **limits**: the host sets each limit; a manifest may ask for less (its value is then
 //!   used), never for more (the host's value is used and a warning logged).
 //!
@@ -18,7 +20,8 @@
 //!
 //! The default ([`Grants::default`]) is deliberately narrow: a plugin may read what it
 //! requests inside its own directory (the files it ships with), and nothing else: no
-//! writes, no other directory, no network, no environment variable. Its limits are the
+//! writes, no other directory, no network, no environment variable, no application
+//! function. Its limits are the
 //! sandbox defaults (64 MiB, 10 s per call, 16 MiB messages; fetches 30 s and 10 MiB).
 //! [`Grants::requested`] grants whatever a manifest asks for, within the same limits.
 
@@ -99,6 +102,9 @@ pub struct Grants {
     pub network: Vec<NetGrant>,
     /// Environment variable names granted.
     pub env: Vec<String>,
+    /// The application's host functions granted: names, `prefix.*` or `*`. Application
+    /// functions are the host's alone to grant (a manifest does not request them).
+    pub functions: Vec<String>,
     /// The limits.
     pub limits: HostLimits,
 }
@@ -111,6 +117,7 @@ impl Default for Grants {
             fs: Vec::new(),
             network: Vec::new(),
             env: Vec::new(),
+            functions: Vec::new(),
             limits: HostLimits::default(),
         }
     }
@@ -125,10 +132,12 @@ impl Grants {
         }
     }
 
-    /// Whatever each manifest requests, within the default limits.
+    /// Whatever each manifest requests, and every application function, within the
+    /// default limits.
     pub fn requested() -> Self {
         Grants {
             everything_requested: true,
+            functions: vec!["*".to_owned()],
             ..Grants::default()
         }
     }
@@ -177,6 +186,13 @@ impl Grants {
         self
     }
 
+    /// Grants calling the application's functions matching `pattern` (`app.version`,
+    /// `app.*`, or `*` for all).
+    pub fn allow_function(mut self, pattern: impl Into<String>) -> Self {
+        self.functions.push(pattern.into());
+        self
+    }
+
     /// Sets the memory limit, in MiB.
     pub fn memory_mb(mut self, mb: u64) -> Self {
         self.limits.memory_bytes = mb.saturating_mul(1024 * 1024);
@@ -211,6 +227,7 @@ impl Grants {
             (Some(asked), Some(host)) => Some(asked.min(host)),
             (asked, host) => asked.or(host),
         };
+        policy.functions = self.functions.clone();
         if self.everything_requested {
             policy.fs = requested.fs.clone();
             policy.env = requested.env.clone();

@@ -19,8 +19,10 @@
 
 pub mod audit;
 pub mod backend;
+pub mod builtins;
 pub mod fetch;
 pub mod fs;
+pub mod functions;
 pub mod grants;
 pub mod log;
 pub mod paths;
@@ -32,10 +34,11 @@ pub use audit::{AuditEvent, AuditOutcome, AuditTrail};
 pub use backend::Backend;
 pub use fetch::{FetchRequest, FetchResponse};
 pub use fs::{DirEntry, FileStat};
+pub use functions::{HostFunction, HostFunctions};
 pub use grants::{FsGrant, Grants, HostLimits, NetGrant, Ungranted};
 pub use log::{HostSink, LogLevel, LogRecord, MemorySink, TraceEvent, TracingSink};
 pub use policy::{Access, FsRoot, NetworkPolicy, Policy, PolicyError};
-pub use services::{HostFunction, HostFunctions, HostServices};
+pub use services::HostServices;
 pub use urls::UrlPrefix;
 
 pub use interop_protocol::{ErrorKind, PluginError};

@@ -97,6 +97,8 @@ pub struct Policy {
     pub max_message_bytes: u64,
     /// Instruction budget per call, for engines that meter.
     pub fuel: Option<u64>,
+    /// The application's host functions the plugin may call: names, `prefix.*` or `*`.
+    pub functions: Vec<String>,
     /// What the manifest requested that the host did not grant (to name the missing grant
     /// when a host call is refused).
     pub ungranted: Ungranted,
@@ -116,6 +118,7 @@ impl Policy {
             timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             fuel: None,
+            functions: Vec::new(),
             ungranted: Ungranted::default(),
         }
     }
@@ -159,6 +162,9 @@ impl Policy {
         policy.timeout = m.limits.timeout();
         policy.max_message_bytes = m.limits.max_message_bytes();
         policy.fuel = m.limits.fuel;
+        // Application functions are the host's to grant; a manifest does not list them,
+        // so the whole request is all of them.
+        policy.functions = vec!["*".to_owned()];
         Ok(policy)
     }
 
@@ -190,6 +196,20 @@ impl Policy {
     pub fn with_env(mut self, name: impl Into<String>) -> Self {
         self.env.push(name.into());
         self
+    }
+
+    /// Lets the plugin call the application's functions matching `pattern` (a name,
+    /// `prefix.*` or `*`).
+    pub fn with_function(mut self, pattern: impl Into<String>) -> Self {
+        self.functions.push(pattern.into());
+        self
+    }
+
+    /// Whether the plugin may call the application's function `name`.
+    pub fn function_allowed(&self, name: &str) -> bool {
+        self.functions
+            .iter()
+            .any(|p| crate::functions::pattern_covers(p, name))
     }
 
     /// Whether the plugin may read the environment variable `name`.

@@ -7,81 +7,20 @@
 //! JSON form used by the dynamic ABIs is [`HostServices::call`], whose function names and
 //! arguments are listed in `docs/host-api.md`.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use interop_protocol::{ErrorKind, PluginError};
 
 use crate::audit::{summarize, AuditTrail};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::fs::{self, DirEntry, FileStat};
+use crate::functions::HostFunctions;
 use crate::log::{HostSink, LogLevel, LogRecord, TraceEvent, TracingSink};
 use crate::policy::{Access, Policy};
-
-/// An application-defined host function: gets the calling plugin's name and the JSON
-/// arguments, returns a JSON value or an error (which the plugin sees as its own error).
-pub type HostFunction = Arc<dyn Fn(&str, Value) -> Result<Value, PluginError> + Send + Sync>;
-
-/// The application's host functions, by name. Cloning shares them.
-#[derive(Clone, Default)]
-pub struct HostFunctions {
-    functions: BTreeMap<String, HostFunction>,
-}
-
-impl std::fmt::Debug for HostFunctions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.functions.keys()).finish()
-    }
-}
-
-impl HostFunctions {
-    /// No functions.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or replaces) the function `name`.
-    pub fn register(
-        &mut self,
-        name: impl Into<String>,
-        f: impl Fn(&str, Value) -> Result<Value, PluginError> + Send + Sync + 'static,
-    ) {
-        self.functions.insert(name.into(), Arc::new(f));
-    }
-
-    /// The function `name`.
-    pub fn get(&self, name: &str) -> Option<&HostFunction> {
-        self.functions.get(name)
-    }
-
-    /// The names of all functions.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.functions.keys().map(String::as_str)
-    }
-}
-
-/// The built-in host functions of [`HostServices::call`].
-pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "log",
-    "env.get",
-    "fs.readFile",
-    "fs.writeFile",
-    "fs.stat",
-    "fs.readdir",
-    "fs.exists",
-    "fs.mkdir",
-    "fs.rm",
-    "net.fetch",
-    "time.now",
-    "time.sleep",
-    "trace",
-];
 
 /// Everything a plugin may ask of the host, bound to that plugin's policy.
 ///
@@ -435,133 +374,33 @@ impl HostServices {
         });
     }
 
-    /// Calls a host function by name with JSON arguments: a built-in
-    /// ([`BUILTIN_FUNCTIONS`]) or one the application registered. The shared entry point
-    /// of the backends whose ABI is JSON (JS, IPC, the native callback table).
+    /// Calls a host function by name with JSON arguments: a built-in (the table in
+    /// [`builtins`](crate::builtins), listed in `docs/host-api.md`) or one the application
+    /// registered and the host granted this plugin. The shared entry point of the
+    /// backends whose ABI is JSON (wasm `ft_host_call`, JS, IPC, the native callback
+    /// table).
     pub fn call(&self, function: &str, args: Value) -> Result<Value, PluginError> {
-        let plugin = self.plugin();
-        match function {
-            "log" => {
-                let level = match args.get("level") {
-                    Some(Value::Number(n)) => LogLevel::from_number(n.as_i64().unwrap_or(2)),
-                    Some(Value::String(s)) => LogLevel::parse(s).unwrap_or(LogLevel::Info),
-                    _ => LogLevel::Info,
-                };
-                let message: String = field(&args, "message", function, plugin)?;
-                self.log(level, &message);
-                Ok(Value::Null)
-            }
-            "env.get" => Ok(json!(
-                self.env_get(&field::<String>(&args, "name", function, plugin)?)?
-            )),
-            "fs.readFile" => {
-                let path: String = field(&args, "path", function, plugin)?;
-                let bytes = self.read_file(&path)?;
-                match args.get("encoding").and_then(Value::as_str) {
-                    Some("base64") => Ok(json!(
-                        base64::engine::general_purpose::STANDARD.encode(bytes)
-                    )),
-                    _ => String::from_utf8(bytes).map(Value::String).map_err(|_| {
-                        PluginError::fs(format!(
-                            "read `{path}`: not UTF-8 text; pass \"encoding\": \"base64\""
-                        ))
-                        .in_plugin(plugin)
-                    }),
-                }
-            }
-            "fs.writeFile" => {
-                let path: String = field(&args, "path", function, plugin)?;
-                let bytes = match (args.get("content"), args.get("contentBase64")) {
-                    (Some(Value::String(text)), None) => text.clone().into_bytes(),
-                    (None, Some(Value::String(b64))) => base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .map_err(|e| {
-                            bad_args(
-                                function,
-                                plugin,
-                                &format!("`contentBase64` is not base64: {e}"),
-                            )
-                        })?,
-                    _ => {
-                        return Err(bad_args(
-                            function,
-                            plugin,
-                            "expected a string `content` or `contentBase64`",
-                        ))
-                    }
-                };
-                self.write_file(&path, &bytes)?;
-                Ok(Value::Null)
-            }
-            "fs.stat" => to_json(self.stat(&field::<String>(&args, "path", function, plugin)?)?),
-            "fs.readdir" => {
-                to_json(self.readdir(&field::<String>(&args, "path", function, plugin)?)?)
-            }
-            "fs.exists" => Ok(json!(
-                self.exists(&field::<String>(&args, "path", function, plugin)?)?
-            )),
-            "fs.mkdir" => self
-                .mkdir(&field::<String>(&args, "path", function, plugin)?)
-                .map(|_| Value::Null),
-            "fs.rm" => self
-                .rm(&field::<String>(&args, "path", function, plugin)?)
-                .map(|_| Value::Null),
-            "net.fetch" => {
-                let request: FetchRequest = serde_json::from_value(args)
-                    .map_err(|e| bad_args(function, plugin, &e.to_string()))?;
-                to_json(self.fetch(&request)?)
-            }
-            "time.now" => Ok(json!(self.now_ms())),
-            "time.sleep" => {
-                let ms: u64 = field(&args, "ms", function, plugin)?;
-                self.sleep(Duration::from_millis(ms)).map(|_| Value::Null)
-            }
-            "trace" => {
-                let event: TraceEvent = serde_json::from_value(args)
-                    .map_err(|e| bad_args(function, plugin, &e.to_string()))?;
-                self.trace(event);
-                Ok(Value::Null)
-            }
-            other => match self.functions.get(other) {
-                Some(f) => {
-                    let f = f.clone();
-                    self.audited(other, &summarize(&args.to_string()), || f(plugin, args))
-                }
-                None => {
-                    let err = PluginError::not_found(format!("no host function `{other}`"))
-                        .in_plugin(plugin);
-                    self.audit.record_call(
-                        plugin,
-                        other,
-                        String::new(),
-                        SystemTime::now(),
-                        Duration::ZERO,
-                        &Err::<(), _>(err.clone()),
-                    );
-                    Err(err)
-                }
-            },
+        match crate::builtins::find(function) {
+            Some(builtin) => builtin(self, args),
+            None => self.call_application(function, args),
         }
     }
-}
 
-fn bad_args(function: &str, plugin: &str, why: &str) -> PluginError {
-    PluginError::invalid_input(format!("host function `{function}`: {why}")).in_plugin(plugin)
-}
-
-fn field<T: DeserializeOwned>(
-    args: &Value,
-    name: &str,
-    function: &str,
-    plugin: &str,
-) -> Result<T, PluginError> {
-    let value = args
-        .get(name)
-        .ok_or_else(|| bad_args(function, plugin, &format!("missing argument `{name}`")))?;
-    serde_json::from_value(value.clone())
-        .map_err(|e| bad_args(function, plugin, &format!("argument `{name}`: {e}")))
-}
-
-fn to_json(value: impl serde::Serialize) -> Result<Value, PluginError> {
-    serde_json::to_value(value).map_err(|e| PluginError::internal(e.to_string()))
+    /// Calls the application's function `function`, if it exists and is granted.
+    fn call_application(&self, function: &str, args: Value) -> Result<Value, PluginError> {
+        let plugin = self.plugin();
+        let Some(f) = self.functions.get(function) else {
+            let err = PluginError::not_found(format!("no host function `{function}`"));
+            return self.audited(function, "", || Err(err));
+        };
+        self.audited(function, &summarize(&args.to_string()), || {
+            if !self.policy.function_allowed(function) {
+                return Err(PluginError::denied(format!(
+                    "host function `{function}` is not granted to this plugin (an application \
+                     grants it with `Grants::allow_function`)"
+                )));
+            }
+            f(plugin, args)
+        })
+    }
 }

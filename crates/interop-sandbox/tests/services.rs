@@ -251,14 +251,17 @@ fn json_dispatch_reaches_every_builtin_and_application_functions() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("data")).unwrap();
     let sink = MemorySink::new();
-    let mut functions = interop_sandbox::HostFunctions::new();
+    let functions = interop_sandbox::HostFunctions::new();
     functions.register("app.double", |plugin, args| {
         Ok(json!({"plugin": plugin, "n": args["n"].as_i64().unwrap_or(0) * 2}))
     });
-    let services =
-        HostServices::new(Policy::new("json-plugin", dir.path()).with_fs_root("data", true, true))
-            .with_sink(Arc::new(sink.clone()))
-            .with_functions(Arc::new(functions));
+    let services = HostServices::new(
+        Policy::new("json-plugin", dir.path())
+            .with_fs_root("data", true, true)
+            .with_function("app.*"),
+    )
+    .with_sink(Arc::new(sink.clone()))
+    .with_functions(Arc::new(functions));
     services
         .call("log", json!({"level": 3, "message": "careful"}))
         .unwrap();
@@ -399,4 +402,24 @@ fn a_fetch_during_a_call_is_cut_at_the_calls_deadline() {
         .unwrap_err();
     assert_eq!(err.limit_name(), Some("time"), "{err}");
     assert!(started.elapsed() < Duration::from_millis(1000));
+}
+
+#[test]
+fn an_application_function_the_host_did_not_grant_is_refused_and_audited() {
+    let functions = interop_sandbox::HostFunctions::new();
+    functions.register_typed("app.secret", |(): ()| Ok("the secret"));
+    functions.register_typed("app.version", |(): ()| Ok("1.0.0"));
+    let services = HostServices::new(Policy::new("p", "/tmp").with_function("app.version"))
+        .with_functions(Arc::new(functions.clone()));
+    assert_eq!(services.call("app.version", json!(null)).unwrap(), "1.0.0");
+    let err = services.call("app.secret", json!(null)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Denied);
+    assert!(err.message.contains("`app.secret` is not granted"), "{err}");
+    assert_eq!(services.audit().denied().len(), 1);
+    // Registered after the services were made: seen at once, and still gated.
+    functions.register_typed("app.late", |(): ()| Ok(1));
+    assert_eq!(
+        services.call("app.late", json!(null)).unwrap_err().kind,
+        ErrorKind::Denied
+    );
 }

@@ -149,7 +149,7 @@ fn get_env_returns_granted_variables_only_and_audits_denials() {
 
 #[test]
 fn host_call_reaches_the_sandboxed_host_services() {
-    let mut functions = HostFunctions::new();
+    let functions = HostFunctions::new();
     functions.register("app.double", |_plugin: &str, args: Value| {
         Ok(json!(args["n"].as_i64().unwrap_or(0) * 2))
     });
