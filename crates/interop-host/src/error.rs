@@ -29,6 +29,21 @@ pub enum HostError {
     /// No plugin with this name is loaded.
     #[error("no plugin named `{0}` is loaded")]
     NotLoaded(String),
+    /// The plugin was not loaded from a manifest (the application built it), so there is
+    /// nothing to reload it from.
+    #[error("plugin `{0}` was registered by the application, not loaded from a manifest: it cannot be reloaded")]
+    NotReloadable(String),
+    /// The new version of a plugin's manifest names another plugin.
+    #[error("plugin `{from}`: its manifest now names it `{to}`; a reload keeps the name (unload and load instead)")]
+    Renamed {
+        /// The loaded name.
+        from: String,
+        /// The name in the manifest now.
+        to: String,
+    },
+    /// Plugin files cannot be watched.
+    #[error("cannot watch plugin files: {0}")]
+    Watch(String),
     /// The plugin failed.
     #[error(transparent)]
     Plugin(#[from] PluginError),

@@ -1,4 +1,4 @@
-//! The [`Host`]: backends by protocol, loaded plugins by name.
+//! The [`Host`]: backends by protocol, what it grants, and the loaded plugins by name.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,16 +7,16 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
-use interop_protocol::{
-    load_manifest, ActionInvoke, ActionResult, HookEvent, LoadedManifest, ManifestError, Plugin,
-    PluginError, Protocol, ProviderGet, ProviderResult,
-};
+use interop_protocol::{load_manifest, LoadedManifest, Plugin, PluginError, Protocol};
 use interop_sandbox::{
     AuditTrail, Backend, Grants, HostFunctions, HostServices, HostSink, TracingSink,
 };
 
-use crate::backends;
-use crate::HostError;
+use crate::async_calls::{Concurrency, Limiter};
+use crate::entry::Entry;
+use crate::metrics::PluginMetrics;
+use crate::reload::Subscribers;
+use crate::{backends, discover, HostError};
 
 /// The outcome of loading one plugin.
 pub type LoadOutcome = Result<Arc<dyn Plugin>, HostError>;
@@ -37,67 +37,10 @@ pub struct Host {
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
-    plugins: RwLock<BTreeMap<String, Loaded>>,
+    pub(crate) concurrency: Concurrency,
+    pub(crate) subscribers: Subscribers,
+    plugins: RwLock<BTreeMap<String, Entry>>,
     next_id: AtomicU64,
-}
-
-/// A loaded plugin and the compiled input schemas of its actions.
-#[derive(Clone)]
-struct Loaded {
-    plugin: Arc<dyn Plugin>,
-    inputs: Arc<BTreeMap<String, jsonschema::Validator>>,
-}
-
-impl Loaded {
-    fn new(plugin: Arc<dyn Plugin>) -> Result<Self, PluginError> {
-        let mut inputs = BTreeMap::new();
-        for action in &plugin.manifest().actions {
-            if let Some(schema) = &action.input_schema {
-                let validator = jsonschema::validator_for(schema).map_err(|e| {
-                    PluginError::invalid_input(format!(
-                        "action `{}`: inputSchema is not a valid JSON Schema: {e}",
-                        action.name
-                    ))
-                    .in_plugin(plugin.name())
-                })?;
-                inputs.insert(action.name.clone(), validator);
-            }
-        }
-        Ok(Loaded {
-            plugin,
-            inputs: Arc::new(inputs),
-        })
-    }
-
-    /// Checks `input` against the action's `inputSchema`, reporting every problem with
-    /// its JSON pointer, before the plugin sees it.
-    fn check_input(&self, action: &str, input: &Value) -> Result<(), PluginError> {
-        let Some(validator) = self.inputs.get(action) else {
-            return Ok(());
-        };
-        let problems: Vec<String> = validator
-            .iter_errors(input)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                format!(
-                    "{}: {e}",
-                    if at.is_empty() {
-                        "input".to_owned()
-                    } else {
-                        format!("input{at}")
-                    }
-                )
-            })
-            .collect();
-        if problems.is_empty() {
-            return Ok(());
-        }
-        Err(PluginError::invalid_input(format!(
-            "action `{action}`: input does not match its inputSchema: {}",
-            problems.join("; ")
-        ))
-        .in_plugin(self.plugin.name()))
-    }
 }
 
 impl Default for Host {
@@ -134,6 +77,8 @@ impl Host {
             audit: AuditTrail::new(),
             sink: Arc::new(TracingSink),
             functions: Arc::new(HostFunctions::new()),
+            concurrency: Concurrency::default(),
+            subscribers: Subscribers::default(),
             plugins: RwLock::new(BTreeMap::new()),
             next_id: AtomicU64::new(1),
         }
@@ -149,13 +94,38 @@ impl Host {
         self.backends.keys().copied().collect()
     }
 
-    /// Offers a host function named `name` to plugins loaded from now on.
+    /// Offers the application's function `name`, working on JSON, to every plugin the
+    /// host grants it to ([`Grants::allow_function`]); plugins already loaded see it at
+    /// once. It gets the calling plugin's name and its JSON arguments.
     pub fn register_function(
-        &mut self,
+        &self,
         name: impl Into<String>,
         f: impl Fn(&str, Value) -> Result<Value, PluginError> + Send + Sync + 'static,
     ) {
-        Arc::make_mut(&mut self.functions).register(name, f);
+        self.functions.register(name, f);
+    }
+
+    /// Offers the application's function `name`, working on Rust types, to every plugin
+    /// the host grants it to; a plugin passing arguments that do not deserialize into `A`
+    /// gets an `invalid_input` error saying so.
+    ///
+    /// ```
+    /// # let host = interop_host::Host::without_backends();
+    /// #[derive(serde::Deserialize)]
+    /// struct Order { item: String, quantity: u32 }
+    /// host.register("shop.order", |order: Order| {
+    ///     Ok(format!("{} x {}", order.quantity, order.item))
+    /// });
+    /// ```
+    pub fn register<A, R>(
+        &self,
+        name: impl Into<String>,
+        f: impl Fn(A) -> Result<R, PluginError> + Send + Sync + 'static,
+    ) where
+        A: serde::de::DeserializeOwned,
+        R: serde::Serialize,
+    {
+        self.functions.register_typed(name, f);
     }
 
     /// Sends plugins' log lines and trace events to `sink` (default: `tracing`).
@@ -209,45 +179,53 @@ impl Host {
         if self.read().contains_key(&name) {
             return Err(HostError::AlreadyLoaded(name));
         }
+        let plugin = self.start(&manifest)?;
+        let entry = Entry::new(
+            plugin.clone(),
+            Some(manifest),
+            Limiter::new(self.concurrency),
+        )
+        .inspect_err(|_| {
+            let _ = plugin.unload();
+        })?;
+        self.insert(name, entry)?;
+        Ok(plugin)
+    }
+
+    /// Loads the plugin `manifest` describes through the backend of its protocol, under
+    /// its grants, without adding it to the table.
+    pub(crate) fn start(&self, manifest: &LoadedManifest) -> Result<Arc<dyn Plugin>, HostError> {
+        let name = manifest.name();
         let protocol = manifest.manifest.interop.protocol();
         let backend = self
             .backends
             .get(&protocol)
             .ok_or_else(|| HostError::NoBackend {
-                plugin: name.clone(),
+                plugin: name.to_owned(),
                 protocol,
             })?;
-        let services = self.services_for(&manifest)?;
+        let services = self.services_for(manifest)?;
         tracing::info!(target: "interop::host", plugin = %name, %protocol, path = %manifest.path.display(), "loading plugin");
-        let plugin: Arc<dyn Plugin> = Arc::from(backend.load(&manifest, services)?);
-        let loaded = match Loaded::new(plugin.clone()) {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = plugin.unload();
-                return Err(e.into());
-            }
-        };
+        Ok(Arc::from(backend.load(manifest, services)?))
+    }
+
+    fn insert(&self, name: String, entry: Entry) -> Result<(), HostError> {
         let mut plugins = self.write();
         if plugins.contains_key(&name) {
             // Lost a race with another thread loading the same name.
-            let _ = plugin.unload();
+            let _ = entry.plugin.unload();
             return Err(HostError::AlreadyLoaded(name));
         }
-        plugins.insert(name, loaded);
-        Ok(plugin)
+        plugins.insert(name, entry);
+        Ok(())
     }
 
     /// Adds a plugin the application built itself (any [`Plugin`] implementation, such
-    /// as one written in Rust), under its manifest's name: seed 000's `register_builtin`.
+    /// as one written in Rust) under its manifest's name, to be called like any other.
     pub fn register_builtin(&self, plugin: Arc<dyn Plugin>) -> Result<(), HostError> {
         let name = plugin.name().to_owned();
-        let loaded = Loaded::new(plugin)?;
-        let mut plugins = self.write();
-        if plugins.contains_key(&name) {
-            return Err(HostError::AlreadyLoaded(name));
-        }
-        plugins.insert(name, loaded);
-        Ok(())
+        let entry = Entry::new(plugin, None, Limiter::new(self.concurrency))?;
+        self.insert(name, entry)
     }
 
     /// Loads every plugin of a plugins directory (`dir/*/plugin.json`, see [`discover`]),
@@ -265,24 +243,46 @@ impl Host {
             .collect()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Loaded>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {
         self.plugins.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Loaded>> {
+    pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Entry>> {
         self.plugins.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The loaded plugin named `name`.
     pub fn get(&self, name: &str) -> Result<Arc<dyn Plugin>, HostError> {
-        self.loaded(name).map(|l| l.plugin)
+        self.entry(name).map(|e| e.plugin)
     }
 
-    fn loaded(&self, name: &str) -> Result<Loaded, HostError> {
+    pub(crate) fn entry(&self, name: &str) -> Result<Entry, HostError> {
         self.read()
             .get(name)
             .cloned()
             .ok_or_else(|| HostError::NotLoaded(name.to_owned()))
+    }
+
+    /// Every entry, by name (a snapshot: calls run on it without holding the table).
+    pub(crate) fn entries(&self) -> Vec<(String, Entry)> {
+        self.read()
+            .iter()
+            .map(|(name, entry)| (name.clone(), entry.clone()))
+            .collect()
+    }
+
+    /// What the plugin named `name` has done since it was loaded.
+    pub fn metrics(&self, name: &str) -> Result<PluginMetrics, HostError> {
+        let entry = self.entry(name)?;
+        Ok(entry.recorder.snapshot(name, entry.plugin.memory_bytes()))
+    }
+
+    /// The metrics of every loaded plugin, by name.
+    pub fn all_metrics(&self) -> Vec<PluginMetrics> {
+        self.entries()
+            .into_iter()
+            .map(|(name, e)| e.recorder.snapshot(&name, e.plugin.memory_bytes()))
+            .collect()
     }
 
     /// The names of the loaded plugins, sorted.
@@ -290,61 +290,8 @@ impl Host {
         self.read().keys().cloned().collect()
     }
 
-    fn next_id(&self) -> String {
+    pub(crate) fn next_id(&self) -> String {
         self.next_id.fetch_add(1, Ordering::Relaxed).to_string()
-    }
-
-    /// Runs `action` of `plugin` with `input`. When the action declares an
-    /// `inputSchema`, the input is checked against it first (an `invalid_input` error).
-    pub fn invoke(
-        &self,
-        plugin: &str,
-        action: &str,
-        input: Value,
-    ) -> Result<ActionResult, HostError> {
-        let mut request = ActionInvoke::new(action, input);
-        request.id = self.next_id();
-        self.invoke_request(plugin, &request)
-    }
-
-    /// Runs a full `action.invoke` request (with memory, state and options).
-    pub fn invoke_request(
-        &self,
-        plugin: &str,
-        request: &ActionInvoke,
-    ) -> Result<ActionResult, HostError> {
-        let loaded = self.loaded(plugin)?;
-        loaded.check_input(&request.action, &request.input)?;
-        Ok(loaded.plugin.invoke(request)?)
-    }
-
-    /// Asks `plugin` for its provider `provider`.
-    pub fn get_provider(&self, plugin: &str, provider: &str) -> Result<ProviderResult, HostError> {
-        let mut request = ProviderGet::new(provider);
-        request.id = self.next_id();
-        Ok(self.get(plugin)?.get_provider(&request)?)
-    }
-
-    /// Delivers `event` to every loaded plugin that declares a hook for it, and returns
-    /// each one's outcome by plugin name. One plugin failing does not stop the others.
-    pub fn emit(
-        &self,
-        event: &str,
-        payload: Value,
-    ) -> BTreeMap<String, Result<Value, PluginError>> {
-        let targets: Vec<Arc<dyn Plugin>> = self
-            .read()
-            .values()
-            .filter(|l| l.plugin.manifest().hooks_for(event).next().is_some())
-            .map(|l| l.plugin.clone())
-            .collect();
-        let mut out = BTreeMap::new();
-        for plugin in targets {
-            let mut e = HookEvent::new(event, payload.clone());
-            e.id = self.next_id();
-            out.insert(plugin.name().to_owned(), plugin.on_event(&e));
-        }
-        out
     }
 
     /// Unloads `plugin` and forgets it.
@@ -358,7 +305,7 @@ impl Host {
 
     /// Unloads every plugin; returns the failures by plugin name.
     pub fn close_all(&self) -> BTreeMap<String, PluginError> {
-        let all: Vec<(String, Loaded)> = std::mem::take(&mut *self.write()).into_iter().collect();
+        let all: Vec<(String, Entry)> = std::mem::take(&mut *self.write()).into_iter().collect();
         all.into_iter()
             .filter_map(|(name, l)| l.plugin.unload().err().map(|e| (name, e)))
             .collect()
@@ -371,28 +318,4 @@ impl Drop for Host {
             tracing::warn!(target: "interop::host", plugin = %name, "unload failed: {err}");
         }
     }
-}
-
-/// Finds the manifests of a plugins directory: `dir/*/plugin.json` (and `dir/plugin.json`
-/// itself), sorted by path, each loaded and validated on its own so that one broken
-/// manifest does not hide the others.
-pub fn discover(dir: impl AsRef<Path>) -> Vec<(PathBuf, Result<LoadedManifest, ManifestError>)> {
-    let dir = dir.as_ref();
-    let mut paths = Vec::new();
-    if dir.join("plugin.json").is_file() {
-        paths.push(dir.join("plugin.json"));
-    }
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let candidate = entry.path().join("plugin.json");
-            if candidate.is_file() {
-                paths.push(candidate);
-            }
-        }
-    }
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| (p.clone(), load_manifest(&p)))
-        .collect()
 }

@@ -20,14 +20,24 @@
 //! policy: what its manifest requests, intersected with what the host grants.
 #![deny(missing_docs)]
 
+mod async_calls;
 mod backends;
+mod calls;
+mod discover;
+mod entry;
 mod error;
 mod grants_file;
 mod host;
+mod metrics;
+mod reload;
 
+pub use async_calls::Concurrency;
+pub use discover::discover;
 pub use error::HostError;
 pub use grants_file::{GrantsFile, GrantsFileError};
-pub use host::{discover, Host, LoadOutcome};
+pub use host::{Host, LoadOutcome};
+pub use metrics::{Latency, PluginMetrics};
+pub use reload::{HostEvent, Watcher};
 
 pub use interop_protocol::{
     ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,

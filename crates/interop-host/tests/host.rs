@@ -98,6 +98,7 @@ fn write_manifest(dir: &std::path::Path, name: &str, hooks: Value) -> std::path:
 fn host() -> Host {
     let mut host = Host::without_backends();
     host.register_backend(Arc::new(RustBackend));
+    host.set_grants(interop_host::Grants::default().allow_function("app.*"));
     host.register_function("app.version", |_, _| Ok(json!("1.0.0")));
     host
 }

@@ -224,7 +224,8 @@ fn object_keys_keep_their_order_from_javascript_to_the_host_and_back() {
     input.insert("zeta".into(), json!(1));
     input.insert("alpha".into(), json!(2));
     assert_eq!(
-        rt.call("keys", &[serde_json::Value::Object(input)]).unwrap(),
+        rt.call("keys", &[serde_json::Value::Object(input)])
+            .unwrap(),
         json!("zeta,alpha")
     );
 }

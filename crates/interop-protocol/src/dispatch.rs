@@ -81,6 +81,11 @@ pub trait Handlers: Send + Sync {
     /// Releases the engine resources; later calls fail with the
     /// [`unloaded`](crate::plugin::unloaded) error. Releasing twice is not an error.
     fn release(&self) -> Result<(), PluginError>;
+
+    /// Memory the engine holds for the plugin, in bytes, where it knows it.
+    fn engine_memory(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// `{"memory", "state", "options"}` of an action, when it carries any of them.
@@ -147,6 +152,10 @@ impl<H: Handlers> Plugin for H {
 
     fn unload(&self) -> Result<(), PluginError> {
         self.release()
+    }
+
+    fn memory_bytes(&self) -> Option<u64> {
+        self.engine_memory()
     }
 }
 

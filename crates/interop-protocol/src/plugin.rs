@@ -44,6 +44,12 @@ pub trait Plugin: Send + Sync {
     /// Releases the plugin's engine resources. Later calls fail with a `not_found` error.
     /// Unloading twice is not an error.
     fn unload(&self) -> Result<(), PluginError>;
+
+    /// Memory the plugin's engine holds now (linear memories, heap), in bytes, where the
+    /// engine knows it; for metrics.
+    fn memory_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The error every backend returns for an action the manifest does not declare.

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("permissions requested by the manifest:");
     print_permissions(&requested);
     println!("granted by this host (with the flags given):");
-    print_permissions(&granted);
+    print_permissions(granted);
     let missing = &granted.ungranted;
     if !(missing.fs.is_empty() && missing.url_prefixes.is_empty() && missing.env.is_empty()) {
         println!("requested but not granted:");
