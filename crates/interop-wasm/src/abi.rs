@@ -1,6 +1,6 @@
 //! The guest ABI of `docs/abi.md`: the `env` imports (`ft_log`, `ft_get_env`, the return
-//! buffer, `ft_input`/`ft_output`/`ft_error`, `ft_host_call`, `ft_now_ms`, `ft_sleep_ms`)
-//! and the per-instance [`State`] they work on.
+//! buffer, `ft_input`/`ft_output`/`ft_error`, `ft_host_call`, `ft_now_ms`, `ft_sleep_ms`),
+//! working on the instance's [`State`].
 //!
 //! Each import only moves bytes between guest memory and the host and hands the request to
 //! [`HostServices`], which checks the policy and writes the audit trail. A pointer or length
@@ -8,57 +8,11 @@
 
 use std::time::Duration;
 
-use interop_sandbox::{HostServices, LogLevel};
+use interop_sandbox::LogLevel;
 use serde_json::Value;
 use wasmtime::{Caller, Linker, Memory};
-use wasmtime_wasi::p1::WasiP1Ctx;
 
-use crate::limits::StoreLimits;
-use crate::wasi::CapturedOutput;
-
-/// What a store of a plugin instance holds.
-pub(crate) struct State {
-    pub wasi: WasiP1Ctx,
-    pub services: HostServices,
-    pub limits: StoreLimits,
-    /// The instance's exported `memory`, once instantiated.
-    pub memory: Option<Memory>,
-    /// The return buffer the guest copies host data from.
-    pub ret: Vec<u8>,
-    /// The current call's input (JSON).
-    pub input: Vec<u8>,
-    /// The current call's result, as set by `ft_output`.
-    pub output: Option<Vec<u8>>,
-    /// The current call's failure, as set by `ft_error`.
-    pub error: Option<String>,
-    /// Guest stdout and stderr, forwarded to the plugin's log.
-    pub stdio: CapturedOutput,
-}
-
-impl State {
-    pub fn new(wasi: WasiP1Ctx, services: HostServices, stdio: CapturedOutput) -> Self {
-        let limits = StoreLimits::new(services.policy().memory_bytes);
-        State {
-            wasi,
-            services,
-            limits,
-            memory: None,
-            ret: Vec::new(),
-            input: Vec::new(),
-            output: None,
-            error: None,
-            stdio,
-        }
-    }
-
-    /// Readies the state for a call with `input`.
-    pub fn begin_call(&mut self, input: Vec<u8>) {
-        self.input = input;
-        self.output = None;
-        self.error = None;
-        self.limits.refused = None;
-    }
-}
+use crate::state::State;
 
 type Result<T> = wasmtime::Result<T>;
 

@@ -5,11 +5,12 @@ use std::sync::{Arc, OnceLock};
 
 use interop_protocol::{Interop, LoadedManifest, Plugin, PluginError, Protocol};
 use interop_sandbox::{Backend, HostServices, Policy};
-use wasmtime::{Linker, Module};
+use wasmtime::Module;
 
-use crate::abi::{self, State};
 use crate::cache::{CacheSource, CacheStats, ModuleCache};
-use crate::engine::{EngineOptions, EngineSlot};
+use crate::command;
+use crate::engine::{EngineOptions, Runtime};
+use crate::failure::first_line;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
 
@@ -18,26 +19,6 @@ pub const DEFAULT_MEMORY_CACHE_CAPACITY: usize = 64;
 
 /// The environment variable that overrides the `.cwasm` cache directory.
 pub const CACHE_DIR_ENV: &str = "INTEROP_CACHE_DIR";
-
-/// An engine with the linker of the guest ABI and WASI; shared by the plugins it runs.
-pub(crate) struct Runtime {
-    pub slot: EngineSlot,
-    pub linker: Linker<State>,
-}
-
-impl Runtime {
-    fn new(options: EngineOptions) -> wasmtime::Result<Self> {
-        let slot = EngineSlot::new(options)?;
-        let mut linker = Linker::new(&slot.engine);
-        abi::add_to_linker(&mut linker)?;
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
-        Ok(Runtime { slot, linker })
-    }
-
-    pub fn metered(&self) -> bool {
-        self.slot.options.fuel
-    }
-}
 
 type Lazy = OnceLock<Result<Arc<Runtime>, String>>;
 
@@ -301,7 +282,7 @@ impl WasmBackend {
         let bytes = read_module(path)?;
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (module, _) = self.compiled(&runtime, &bytes, path)?;
-        crate::module::run_command(runtime, &module, services, args)
+        command::run_command(runtime, &module, services, args)
     }
 }
 
@@ -353,12 +334,4 @@ fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
             path.display()
         ))
     })
-}
-
-pub(crate) fn first_line(e: &wasmtime::Error) -> String {
-    format!("{e:#}")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }

@@ -1,4 +1,5 @@
-//! The shared wasmtime [`Engine`]s and the one epoch ticker thread each of them has.
+//! The shared wasmtime [`Engine`]s, the one epoch ticker thread each of them has, and the
+//! [`Runtime`]: an engine with the linker of the guest ABI and WASI.
 //!
 //! Time limits use epoch interruption: a background thread bumps the engine's epoch every
 //! [`EPOCH_TICK`], and each call sets its store's deadline to "now + timeout" in ticks.
@@ -11,7 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
+
+use crate::abi;
+use crate::state::State;
 
 /// How often the epoch ticker advances the engines' epoch: the granularity of time limits.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -63,6 +67,26 @@ impl EngineSlot {
             fingerprint,
             _ticker: ticker,
         })
+    }
+}
+
+/// An engine with the linker of the guest ABI and WASI; shared by the plugins it runs.
+pub(crate) struct Runtime {
+    pub slot: EngineSlot,
+    pub linker: Linker<State>,
+}
+
+impl Runtime {
+    pub fn new(options: EngineOptions) -> wasmtime::Result<Self> {
+        let slot = EngineSlot::new(options)?;
+        let mut linker = Linker::new(&slot.engine);
+        abi::add_to_linker(&mut linker)?;
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+        Ok(Runtime { slot, linker })
+    }
+
+    pub fn metered(&self) -> bool {
+        self.slot.options.fuel
     }
 }
 

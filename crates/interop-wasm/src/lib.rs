@@ -1,11 +1,12 @@
 //! interop backend: WebAssembly plugins (`wasm32-wasip1` modules or `.wat` text) in
 //! wasmtime, with WASI preview 1.
 //!
-//! This crate owns the wasm side of interop: the shared wasmtime engine and its epoch
-//! ticker (`engine`), the two-layer module cache (`cache`), the guest ABI of
-//! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), memory, time
-//! and fuel limits (`limits`), and [`WasmBackend`] / [`WasmPlugin`], which implement
-//! `interop_sandbox::Backend` and `interop_protocol::Plugin`.
+//! This crate owns the wasm side of interop: the shared wasmtime engines, their epoch
+//! ticker and linker (`engine`), the two-layer module cache (`cache`), the guest ABI of
+//! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), the memory limiter
+//! (`limits`), instantiation (`instance`), how failures are reported (`failure`), and
+//! [`WasmBackend`] / [`WasmPlugin`], which implement `interop_sandbox::Backend` and
+//! `interop_protocol::Plugin`.
 //!
 //! It does not own the policy, the path and URL checks, or the audit trail: every host
 //! call a guest makes goes to `interop_sandbox::HostServices`, which checks and records
@@ -25,10 +26,14 @@
 mod abi;
 mod backend;
 pub mod cache;
+mod command;
 pub mod engine;
+mod failure;
+mod instance;
 mod limits;
 mod module;
 mod plugin;
+mod state;
 mod wasi;
 
 pub use backend::{
