@@ -6,7 +6,7 @@
 //! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), the memory limiter
 //! (`limits`), instantiation (`instance`), how failures are reported (`failure`), and
 //! [`WasmBackend`] / [`WasmPlugin`], which implement `interop_sandbox::Backend` and
-//! `interop_protocol::Plugin`.
+//! `interop_protocol::Handlers` (and so `Plugin`, through the one dispatch path).
 //!
 //! It does not own the policy, the path and URL checks, or the audit trail: every host
 //! call a guest makes goes to `interop_sandbox::HostServices`, which checks and records

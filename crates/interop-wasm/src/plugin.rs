@@ -5,12 +5,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use interop_protocol::plugin::unloaded;
-use interop_protocol::{
-    ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
-    ProviderResult,
-};
+use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
 use interop_sandbox::HostServices;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
 use crate::engine::{deadline_ticks, Runtime};
@@ -246,45 +243,18 @@ fn check_handler(module: &Module, name: &str) -> Result<(), String> {
     }
 }
 
-impl Plugin for WasmPlugin {
-    fn manifest(&self) -> &Manifest {
+/// The dispatch of `interop_protocol::dispatch` makes this a `Plugin`: it looks up
+/// actions and providers, builds each handler's input and reads replies into results.
+impl Handlers for WasmPlugin {
+    fn declared(&self) -> &Manifest {
         &self.manifest
     }
 
-    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self.manifest.require_action(&request.action)?;
-        let reply = self.call(
-            &|| format!("action `{}`", request.action),
-            action.handler(),
-            &request.input,
-        )?;
-        Ok(ActionResult::from_reply(reply))
+    fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
+        self.call(&|| call.to_string(), call.handler, call.input)
     }
 
-    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self.manifest.require_provider(&request.provider)?;
-        let input = json!({"memory": request.memory, "state": request.state});
-        let reply = self.call(
-            &|| format!("provider `{}`", request.provider),
-            provider.handler(),
-            &input,
-        )?;
-        Ok(ProviderResult::from_reply(reply))
-    }
-
-    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        let mut results = Vec::new();
-        for hook in self.manifest.hooks_for(&event.event) {
-            results.push(self.call(
-                &|| format!("hook `{}` (handler `{}`)", event.event, hook.handler),
-                &hook.handler,
-                &event.payload,
-            )?);
-        }
-        Ok(Value::Array(results))
-    }
-
-    fn unload(&self) -> Result<(), PluginError> {
+    fn release(&self) -> Result<(), PluginError> {
         *self.lock() = Slot::Unloaded;
         Ok(())
     }
