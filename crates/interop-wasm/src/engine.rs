@@ -14,7 +14,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
-use crate::abi;
+use crate::host_api;
 use crate::state::State;
 
 /// How often the epoch ticker advances the engines' epoch: the granularity of time limits.
@@ -80,7 +80,7 @@ impl Runtime {
     pub fn new(options: EngineOptions) -> wasmtime::Result<Self> {
         let slot = EngineSlot::new(options)?;
         let mut linker = Linker::new(&slot.engine);
-        abi::add_to_linker(&mut linker)?;
+        host_api::add_to_linker(&mut linker)?;
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
         Ok(Runtime { slot, linker })
     }

@@ -3,7 +3,7 @@
 //!
 //! This crate owns the wasm side of interop: the shared wasmtime engines, their epoch
 //! ticker and linker (`engine`), the two-layer module cache (`cache`), the guest ABI of
-//! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), the memory limiter
+//! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`), the memory limiter
 //! (`limits`), instantiation (`instance`), how failures are reported (`failure`), and
 //! [`WasmBackend`] / [`WasmPlugin`], which implement `interop_sandbox::Backend` and
 //! `interop_protocol::Handlers` (and so `Plugin`, through the one dispatch path).
@@ -23,12 +23,12 @@
 //! ```
 #![deny(missing_docs)]
 
-mod abi;
 mod backend;
 pub mod cache;
 mod command;
 pub mod engine;
 mod failure;
+mod host_api;
 mod instance;
 mod limits;
 mod module;
