@@ -226,7 +226,7 @@ impl WasmBackend {
         WasmPlugin::new(manifest.manifest.clone(), path, runtime, &module, services)
     }
 
-    /// Opens a module for calling its exports directly (seed 000's `add`), with no
+    /// Opens a module for calling its exports directly (`add.wat`'s `add`), with no
     /// permissions and the default limits.
     pub fn open_module(&self, path: impl AsRef<Path>) -> Result<WasmModule, PluginError> {
         let path = path.as_ref();
@@ -238,7 +238,7 @@ impl WasmBackend {
     }
 
     /// Compiles a module from WebAssembly text and opens it for calling its exports, with
-    /// no permissions and the default limits (seed 000's `wasm.instantiate_wat`).
+    /// no permissions and the default limits.
     ///
     /// ```
     /// let backend = interop_wasm::WasmBackend::builder().without_disk_cache().build();

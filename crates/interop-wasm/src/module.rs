@@ -1,4 +1,5 @@
-//! Direct use of a module's exports ([`WasmModule`], seed 000's `add`).
+//! Direct use of a module's exports ([`WasmModule`]: `add` of `examples/plugins/wat-add`
+//! called with 2 and 3).
 
 use std::sync::{Arc, Mutex};
 

@@ -71,7 +71,7 @@ fn data(p: &Loaded, action: &str, input: Value) -> Value {
 }
 
 #[test]
-fn wat_add_from_seed_000_returns_5() {
+fn the_wat_add_module_adds_its_arguments() {
     let (backend, _cache) = backend();
     let module = backend
         .open_module(common::repo().join("examples/plugins/wat-add/add.wat"))
