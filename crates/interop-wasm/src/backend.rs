@@ -1,9 +1,10 @@
 //! [`WasmBackend`]: the engines, the linker, the module cache, and loading plugins.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use interop_protocol::{Interop, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
 use interop_sandbox::{Backend, HostServices, Policy};
 use wasmtime::Module;
 
@@ -13,6 +14,9 @@ use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
+
+/// Largest module file read, in bytes (a large real guest is tens of MiB).
+pub const MAX_MODULE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Compiled modules kept in memory unless configured otherwise.
 pub const DEFAULT_MEMORY_CACHE_CAPACITY: usize = 64;
@@ -322,16 +326,39 @@ pub fn module_name(path: &Path) -> String {
     }
 }
 
+/// Reads a module file, refusing at once anything that is not a regular file (a FIFO or
+/// device would block or never end) and anything over [`MAX_MODULE_BYTES`] (before
+/// reading it).
 fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
-    std::fs::read(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            " (sample plugins are built by `cargo xtask build-plugins`)"
-        } else {
-            ""
-        };
-        PluginError::not_found(format!(
-            "cannot read wasm module `{}`: {e}{hint}",
-            path.display()
+    let shown = path.display();
+    let file = files::open_regular(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PluginError::not_found(format!(
+            "cannot read wasm module `{shown}`: {e} (sample plugins are built by `cargo xtask build-plugins`)"
+        )),
+        std::io::ErrorKind::InvalidInput => {
+            PluginError::invalid_input(format!("wasm module `{shown}`: {e}"))
+        }
+        _ => PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}")),
+    })?;
+    let read_error = |e: std::io::Error| {
+        PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}"))
+    };
+    let len = file.metadata().map_err(read_error)?.len();
+    let too_big = |len: u64| {
+        PluginError::invalid_input(format!(
+            "wasm module `{shown}` is {len} bytes, over the {MAX_MODULE_BYTES} bytes a module may have"
         ))
-    })
+    };
+    if len > MAX_MODULE_BYTES {
+        return Err(too_big(len));
+    }
+    // The file may grow while it is read: read one byte past the limit at most.
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_MODULE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_MODULE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }

@@ -38,7 +38,7 @@ mod wasi;
 
 pub use backend::{
     default_cache_dir, module_name, WasmBackend, WasmBackendBuilder, CACHE_DIR_ENV,
-    DEFAULT_MEMORY_CACHE_CAPACITY,
+    DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
 pub use module::{WasmModule, WasmValue};
