@@ -270,7 +270,7 @@ impl WasmBackend {
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (module, _) = self.compiled(&runtime, bytes, origin)?;
-        WasmModule::new(runtime, &module, services)
+        WasmModule::new(runtime, &module, origin, services)
     }
 
     /// Runs a WASI command module (`_start`) with `args` (the first is the program name
@@ -286,7 +286,7 @@ impl WasmBackend {
         let bytes = read_module(path)?;
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (module, _) = self.compiled(&runtime, &bytes, path)?;
-        command::run_command(runtime, &module, services, args)
+        command::run_command(&runtime, &module, path, services, args)
     }
 }
 

@@ -1,7 +1,7 @@
 //! WASI commands: a module's `_start` run with arguments and the process's stdio
 //! ([`crate::WasmBackend::run_command`], behind `interop run`).
 
-use std::sync::Arc;
+use std::path::Path;
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
@@ -9,15 +9,17 @@ use wasmtime::{ExternType, Module};
 use wasmtime_wasi::I32Exit;
 
 use crate::engine::Runtime;
-use crate::failure::{classify, first_line, Failure};
-use crate::instance::instantiate_with;
+use crate::failure::first_line;
+use crate::instance::{enter, instantiate_with, prepare};
 use crate::state::State;
 use crate::wasi::{self, CapturedOutput};
 
-/// Runs a WASI command module's `_start`; see [`crate::WasmBackend::run_command`].
+/// Runs a WASI command module's `_start` (read from `origin`); see
+/// [`crate::WasmBackend::run_command`].
 pub(crate) fn run_command(
-    runtime: Arc<Runtime>,
+    runtime: &Runtime,
     module: &Module,
+    origin: &Path,
     services: HostServices,
     args: &[String],
 ) -> Result<i32, PluginError> {
@@ -28,32 +30,22 @@ pub(crate) fn run_command(
         )
         .in_plugin(plugin));
     }
-    let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-        PluginError::invalid_input(format!("module cannot be linked: {}", first_line(&e)))
-            .in_plugin(&plugin)
-    })?;
+    let pre = prepare(runtime, module, origin, services.policy())?;
+    let services = services.for_instance();
     let ctx = wasi::command_ctx(&services, args);
-    let state = State::new(ctx, services.clone(), CapturedOutput::new(services.clone()));
-    let (mut store, instance) = instantiate_with(&runtime, &pre, state)?;
+    let stdio = CapturedOutput::new(services.clone());
+    let (mut store, instance) = instantiate_with(runtime, &pre, State::new(ctx, services, stdio))?;
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
         .map_err(|e| PluginError::invalid_input(first_line(&e)).in_plugin(&plugin))?;
-    let policy = services.policy();
-    match start.call(&mut store, ()) {
-        Ok(()) => Ok(0),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => Ok(exit.0),
-            None => Err(classify(
-                &e,
-                &Failure {
-                    plugin: &plugin,
-                    what: "`_start`",
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            )),
-        },
-    }
+    // An exit is the command's answer, not a failure.
+    enter(&mut store, &|| "`_start`".into(), |store| {
+        match start.call(store, ()) {
+            Ok(()) => Ok(0),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => Ok(exit.0),
+                None => Err(e),
+            },
+        }
+    })
 }

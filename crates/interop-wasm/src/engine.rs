@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
 use crate::host_api;
+use crate::limits::{MAX_MEMORIES, MAX_TABLES, MAX_TABLE_ELEMENTS};
+use crate::poll;
 use crate::state::State;
 
 /// How often the epoch ticker advances the engines' epoch: the granularity of time limits.
@@ -36,7 +38,6 @@ pub(crate) struct EngineOptions {
 /// One configured engine and what keeps its epoch moving.
 pub(crate) struct EngineSlot {
     pub engine: Engine,
-    pub options: EngineOptions,
     /// SHA-256 of everything that makes compiled code of this engine incompatible with
     /// another's (wasmtime version, compiler settings, target), hex.
     pub fingerprint: String,
@@ -50,12 +51,16 @@ impl EngineSlot {
         config.consume_fuel(options.fuel);
         config.parallel_compilation(true);
         if let Some(slots) = options.pooling {
+            // The same bounds as the store's limiter, so that a module loads (or not) the
+            // same way with either allocator: `slots` instances of the most memories and
+            // tables one instance may have.
             let mut pool = PoolingAllocationConfig::new();
             pool.total_core_instances(slots)
-                .total_memories(slots)
-                .total_tables(slots)
-                .max_memories_per_module(1)
-                .max_tables_per_module(1);
+                .total_memories(slots.saturating_mul(MAX_MEMORIES))
+                .total_tables(slots.saturating_mul(MAX_TABLES))
+                .max_memories_per_module(MAX_MEMORIES)
+                .max_tables_per_module(MAX_TABLES)
+                .table_elements(MAX_TABLE_ELEMENTS);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config)?;
@@ -63,7 +68,6 @@ impl EngineSlot {
         let ticker = Ticker::start(engine.clone());
         Ok(EngineSlot {
             engine,
-            options,
             fingerprint,
             _ticker: ticker,
         })
@@ -82,11 +86,8 @@ impl Runtime {
         let mut linker = Linker::new(&slot.engine);
         host_api::add_to_linker(&mut linker)?;
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+        poll::add_to_linker(&mut linker)?;
         Ok(Runtime { slot, linker })
-    }
-
-    pub fn metered(&self) -> bool {
-        self.slot.options.fuel
     }
 }
 

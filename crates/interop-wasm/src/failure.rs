@@ -3,69 +3,88 @@
 //! - memory: a call that fails after the store's limiter refused growth
 //!   ([`crate::limits`]) reports the `memory` limit;
 //! - time: the epoch deadline set before each call ([`crate::engine`]) traps with
-//!   [`Trap::Interrupt`], reported as the `time` limit;
+//!   [`Trap::Interrupt`], and a host call that reaches the call's deadline (a sleep, a
+//!   fetch, WASI `poll_oneoff`) traps with [`LimitReached`]; both report the `time` limit;
 //! - fuel: [`Trap::OutOfFuel`], reported as the `fuel` limit.
 //!
 //! Any other trap is an `exec` error. After any failure of these kinds the instance is
 //! discarded and a fresh one is made on the next call.
 
-use std::time::Duration;
-
 use interop_protocol::PluginError;
+use interop_sandbox::Policy;
 use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
-/// What went wrong in a call, for [`classify`].
-pub(crate) struct Failure<'a> {
-    pub plugin: &'a str,
-    /// `action `greet``, `provider `greeting``, `hook `on_reload``...
-    pub what: &'a str,
-    pub timeout: Duration,
-    pub memory_bytes: u64,
-    pub fuel: Option<u64>,
-    pub refused_memory: Option<usize>,
+/// What an import traps with when a limit ends the call.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct LimitReached {
+    /// The limit's name (`time`, `message_size`).
+    pub limit: &'static str,
+    /// What reached it: for `time`, the host call that was waiting.
+    pub message: String,
 }
 
-/// Turns a failed call into the error the host sees.
-pub(crate) fn classify(err: &wasmtime::Error, f: &Failure<'_>) -> PluginError {
-    let plugin = f.plugin;
-    let error = match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => PluginError::limit(
+impl LimitReached {
+    /// The call's deadline came while `during` (`WASI poll_oneoff`, `ft_sleep_ms`...) waited.
+    pub fn deadline(during: impl Into<String>) -> Self {
+        LimitReached {
+            limit: "time",
+            message: during.into(),
+        }
+    }
+}
+
+/// Turns the failure of `what` (``action `greet` ``, `` `_initialize` ``...) into the
+/// error the host sees; `refused` is why the limiter refused growth during the call.
+pub(crate) fn classify(
+    err: &wasmtime::Error,
+    what: &str,
+    policy: &Policy,
+    refused: Option<&str>,
+) -> PluginError {
+    let time_limit = |during: Option<&str>| {
+        let during = during.map(|d| format!(" (in {d})")).unwrap_or_default();
+        PluginError::limit(
             "time",
             format!(
-                "{} ran past the time limit of {} ms and was stopped",
-                f.what,
-                f.timeout.as_millis()
+                "{what} ran past the time limit of {} ms and was stopped{during}",
+                policy.timeout.as_millis()
             ),
-        ),
-        Some(Trap::OutOfFuel) => PluginError::limit(
-            "fuel",
-            format!(
-                "{} used up its fuel ({} units) and was stopped",
-                f.what,
-                f.fuel.unwrap_or(0)
-            ),
-        ),
-        _ if f.refused_memory.is_some() => PluginError::limit(
-            "memory",
-            format!(
-                "{} tried to grow its memory to {} bytes, over the limit of {} bytes ({} MiB), and failed: {}",
-                f.what,
-                f.refused_memory.unwrap_or(0),
-                f.memory_bytes,
-                f.memory_bytes / (1024 * 1024),
-                root_message(err)
-            ),
-        ),
-        _ => match err.downcast_ref::<I32Exit>() {
-            Some(exit) => PluginError::exec(format!(
-                "{} called proc_exit({}); a plugin module must not exit",
-                f.what, exit.0
-            )),
-            None => PluginError::exec(format!("{} trapped: {}", f.what, root_message(err))),
-        },
+        )
     };
-    error.in_plugin(plugin)
+    let error = if let Some(reached) = err.downcast_ref::<LimitReached>() {
+        match reached.limit {
+            "time" => time_limit(Some(&reached.message)),
+            limit => PluginError::limit(limit, format!("{what}: {}", reached.message)),
+        }
+    } else {
+        match err.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => time_limit(None),
+            Some(Trap::OutOfFuel) => PluginError::limit(
+                "fuel",
+                format!(
+                    "{what} used up its fuel ({} units) and was stopped",
+                    policy.fuel.unwrap_or(0)
+                ),
+            ),
+            _ => match (refused, err.downcast_ref::<I32Exit>()) {
+                (Some(why), _) => PluginError::limit(
+                    "memory",
+                    format!(
+                        "{what} hit the memory limit: {why}; it failed: {}",
+                        root_message(err)
+                    ),
+                ),
+                (None, Some(exit)) => PluginError::exec(format!(
+                    "{what} called proc_exit({}); a plugin module must not exit",
+                    exit.0
+                )),
+                (None, None) => PluginError::exec(format!("{what} trapped: {}", root_message(err))),
+            },
+        }
+    };
+    error.in_plugin(&policy.plugin)
 }
 
 fn root_message(err: &wasmtime::Error) -> String {

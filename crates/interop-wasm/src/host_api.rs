@@ -4,7 +4,9 @@
 //!
 //! Each import only moves bytes between guest memory and the host and hands the request to
 //! [`HostServices`], which checks the policy and writes the audit trail. A pointer or length
-//! outside the guest's memory traps the call; it never reaches host memory.
+//! outside the guest's memory traps the call; it never reaches host memory. A host call
+//! still waiting when the call's deadline comes (a sleep, a fetch) ends the call as the
+//! `time` limit.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use interop_sandbox::LogLevel;
 use serde_json::Value;
 use wasmtime::{Caller, Linker, Memory};
 
+use crate::failure::LimitReached;
 use crate::state::State;
 
 type Result<T> = wasmtime::Result<T>;
@@ -46,6 +49,14 @@ fn read_guest(caller: &mut Caller<'_, State>, ptr: i32, len: i32, import: &str) 
 fn read_str(caller: &mut Caller<'_, State>, ptr: i32, len: i32, import: &str) -> Result<String> {
     let bytes = read_guest(caller, ptr, len, import)?;
     String::from_utf8(bytes).map_err(|_| wasmtime::format_err!("{import}: string is not UTF-8"))
+}
+
+/// Whether the call's deadline has come: a host call that failed then ends the call.
+fn past_deadline(state: &State) -> bool {
+    state
+        .services
+        .remaining()
+        .is_some_and(|left| left.is_zero())
 }
 
 /// Puts `bytes` in the return buffer and returns their length for the guest.
@@ -164,13 +175,16 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
                     }
                 }
             };
-            Ok(match state.services.call(&name, args) {
-                Ok(value) => fill_return(state, serde_json::to_vec(&value)?),
+            match state.services.call(&name, args) {
+                Ok(value) => Ok(fill_return(state, serde_json::to_vec(&value)?)),
+                Err(_) if past_deadline(state) => {
+                    Err(LimitReached::deadline(format!("ft_host_call `{name}`")).into())
+                }
                 Err(err) => {
                     fill_return(state, error_json(&err));
-                    -1
+                    Ok(-1)
                 }
-            })
+            }
         },
     )?;
     linker.func_wrap("env", "ft_now_ms", |caller: Caller<'_, State>| -> i64 {
@@ -179,11 +193,13 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
     linker.func_wrap(
         "env",
         "ft_sleep_ms",
-        |caller: Caller<'_, State>, ms: i64| -> i32 {
+        |caller: Caller<'_, State>, ms: i64| -> Result<i32> {
             let ms = u64::try_from(ms).unwrap_or(0);
-            match caller.data().services.sleep(Duration::from_millis(ms)) {
-                Ok(()) => 0,
-                Err(_) => -1,
+            let state = caller.data();
+            match state.services.sleep(Duration::from_millis(ms)) {
+                Ok(()) => Ok(0),
+                Err(_) if past_deadline(state) => Err(LimitReached::deadline("ft_sleep_ms").into()),
+                Err(_) => Ok(-1),
             }
         },
     )?;

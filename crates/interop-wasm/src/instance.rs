@@ -1,14 +1,44 @@
-//! Instantiation: a store for one instance with its limits set (memory limiter, epoch
-//! deadline, fuel), the instance made in it, and its `_initialize` run.
+//! Instantiation and every entry into a guest.
+//!
+//! [`prepare`] checks a module against the limits that do not depend on running it and
+//! links it; [`instantiate`] makes a store for one instance (its own host services, so
+//! that its calls have their own deadline, and its limiter), the instance, and runs its
+//! `_initialize`. Every entry into the guest, those two included, goes through [`enter`],
+//! which sets the call's deadline and fuel and reports a failure as the host's error.
+
+use std::path::Path;
 
 use interop_protocol::PluginError;
-use interop_sandbox::HostServices;
-use wasmtime::{Instance, InstancePre, Store};
+use interop_sandbox::{HostServices, Policy};
+use wasmtime::{Instance, InstancePre, Module, Store};
 
 use crate::engine::{deadline_ticks, Runtime};
-use crate::failure::{classify, first_line, Failure};
+use crate::failure::{classify, first_line};
+use crate::limits;
 use crate::state::State;
 use crate::wasi;
+
+/// Checks that `module` (read from `origin`) stays within what one instance may define,
+/// and links it against the host API and WASI.
+pub(crate) fn prepare(
+    runtime: &Runtime,
+    module: &Module,
+    origin: &Path,
+    policy: &Policy,
+) -> Result<InstancePre<State>, PluginError> {
+    limits::check_counts(module, policy.memory_bytes).map_err(|why| {
+        PluginError::limit("memory", format!("`{}` {why}", origin.display()))
+            .in_plugin(&policy.plugin)
+    })?;
+    runtime.linker.instantiate_pre(module).map_err(|e| {
+        PluginError::invalid_input(format!(
+            "`{}` cannot be linked: {} (the imports a module may use are in docs/abi.md)",
+            origin.display(),
+            first_line(&e)
+        ))
+        .in_plugin(&policy.plugin)
+    })
+}
 
 /// A store for `services`' plugin with its limits set, and the instance of `pre` in it
 /// (its `_initialize` run, its `memory` noted).
@@ -17,50 +47,65 @@ pub(crate) fn instantiate(
     pre: &InstancePre<State>,
     services: &HostServices,
 ) -> Result<(Store<State>, Instance), PluginError> {
-    let (ctx, stdio) = wasi::plugin_ctx(services);
-    instantiate_with(runtime, pre, State::new(ctx, services.clone(), stdio))
+    let services = services.for_instance();
+    let (ctx, stdio) = wasi::plugin_ctx(&services);
+    instantiate_with(runtime, pre, State::new(ctx, services, stdio))
 }
 
+/// As [`instantiate`], with the store's state given (its services made for this instance).
 pub(crate) fn instantiate_with(
     runtime: &Runtime,
     pre: &InstancePre<State>,
     state: State,
 ) -> Result<(Store<State>, Instance), PluginError> {
-    let policy = state.services.policy().clone();
     let mut store = Store::new(&runtime.slot.engine, state);
     store.limiter(|s| &mut s.limits);
     store.epoch_deadline_trap();
-    store.set_epoch_deadline(deadline_ticks(policy.timeout));
-    if runtime.metered() {
-        store
-            .set_fuel(policy.fuel.unwrap_or(u64::MAX))
-            .map_err(|e| PluginError::internal(first_line(&e)))?;
-    }
-    let failure = |e: wasmtime::Error, store: &Store<State>, what: &str| {
-        classify(
-            &e,
-            &Failure {
-                plugin: &policy.plugin,
-                what,
-                timeout: policy.timeout,
-                memory_bytes: policy.memory_bytes,
-                fuel: policy.fuel,
-                refused_memory: store.data().limits.refused,
-            },
-        )
-    };
-    let instance = match pre.instantiate(&mut store) {
-        Ok(instance) => instance,
-        Err(e) => return Err(failure(e, &store, "instantiation")),
-    };
+    // The start function, if any, runs here.
+    let instance = enter(&mut store, &|| "instantiation".into(), |store| {
+        pre.instantiate(store)
+    })?;
     let memory = instance.get_memory(&mut store, "memory");
     store.data_mut().memory = memory;
     if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-        let result = init.call(&mut store, ());
-        store.data().stdio.flush();
-        if let Err(e) = result {
-            return Err(failure(e, &store, "`_initialize`"));
-        }
+        enter(&mut store, &|| "`_initialize`".into(), |store| {
+            init.call(store, ())
+        })?;
     }
     Ok((store, instance))
+}
+
+/// Runs `f`, one entry into the guest named by `what`, within the policy's limits: the
+/// call's deadline is set for the host services (sleeps, fetches, `poll_oneoff`) and the
+/// epoch, fuel is refilled, and the limiter's record of refusals cleared. Afterwards the
+/// deadline is cleared and captured output flushed; a failure comes back as the error
+/// the host sees ([`classify`]).
+pub(crate) fn enter<R>(
+    store: &mut Store<State>,
+    what: &dyn Fn() -> String,
+    f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<R>,
+) -> Result<R, PluginError> {
+    let state = store.data_mut();
+    state.limits.refused = None;
+    let policy = state.services.policy();
+    let (timeout, fuel) = (policy.timeout, policy.fuel);
+    state.services.start_call();
+    store.set_epoch_deadline(deadline_ticks(timeout));
+    if let Some(fuel) = fuel {
+        store
+            .set_fuel(fuel)
+            .map_err(|e| PluginError::internal(first_line(&e)))?;
+    }
+    let result = f(store);
+    let state = store.data();
+    state.services.set_deadline(None);
+    state.stdio.flush();
+    result.map_err(|e| {
+        classify(
+            &e,
+            &what(),
+            state.services.policy(),
+            state.limits.refused.as_deref(),
+        )
+    })
 }

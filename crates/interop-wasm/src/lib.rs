@@ -25,6 +25,7 @@
 
 mod backend;
 pub mod cache;
+mod clock;
 mod command;
 pub mod engine;
 mod failure;
@@ -33,6 +34,7 @@ mod instance;
 mod limits;
 mod module;
 mod plugin;
+mod poll;
 mod state;
 mod wasi;
 

@@ -1,15 +1,15 @@
 //! Direct use of a module's exports ([`WasmModule`]: `add` of `examples/plugins/wat-add`
 //! called with 2 and 3).
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
 use wasmtime::{ExternType, Instance, Module, Store, Val, ValType};
 
-use crate::engine::{deadline_ticks, Runtime};
-use crate::failure::{classify, first_line, Failure};
-use crate::instance::instantiate;
+use crate::engine::Runtime;
+use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
 
 /// A number passed to or returned by an export.
@@ -71,12 +71,10 @@ impl WasmModule {
     pub(crate) fn new(
         runtime: Arc<Runtime>,
         module: &Module,
+        origin: &Path,
         services: HostServices,
     ) -> Result<Self, PluginError> {
-        let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-            PluginError::invalid_input(format!("module cannot be linked: {}", first_line(&e)))
-                .in_plugin(services.plugin())
-        })?;
+        let pre = prepare(&runtime, module, origin, services.policy())?;
         let live = instantiate(&runtime, &pre, &services)?;
         Ok(WasmModule {
             runtime,
@@ -164,25 +162,14 @@ impl WasmModule {
         let func = instance
             .get_func(&mut *store, name)
             .ok_or_else(|| PluginError::internal(format!("export `{name}` vanished")))?;
-        let policy = self.services.policy();
         store.data_mut().begin_call(Vec::new());
-        store.set_epoch_deadline(deadline_ticks(policy.timeout));
-        if let Err(e) = func.call(&mut *store, &values, &mut results) {
-            let error = classify(
-                &e,
-                &Failure {
-                    plugin,
-                    what: &format!("export `{name}`"),
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            );
+        let called = enter(store, &|| format!("export `{name}`"), |store| {
+            func.call(store, &values, &mut results)
+        });
+        if let Err(error) = called {
             *live = None;
             return Err(error);
         }
-        store.data().stdio.flush();
         results
             .into_iter()
             .map(|v| match v {

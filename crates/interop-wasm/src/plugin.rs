@@ -10,9 +10,9 @@ use interop_sandbox::HostServices;
 use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
-use crate::engine::{deadline_ticks, Runtime};
-use crate::failure::{classify, first_line, Failure};
-use crate::instance::instantiate;
+use crate::engine::Runtime;
+use crate::failure::first_line;
+use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
 
 /// A `protocol: "wasm"` plugin loaded into wasmtime.
@@ -83,14 +83,7 @@ impl WasmPlugin {
                 .in_plugin(&name)
             })?;
         }
-        let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-            PluginError::invalid_input(format!(
-                "`{}` cannot be linked: {} (the imports a plugin may use are in docs/abi.md)",
-                path.display(),
-                first_line(&e)
-            ))
-            .in_plugin(&name)
-        })?;
+        let pre = prepare(&runtime, module, &path, services.policy())?;
         let mut names: Vec<String> = handlers.into_iter().map(|(_, h)| h).collect();
         names.sort();
         names.dedup();
@@ -152,24 +145,7 @@ impl WasmPlugin {
         })?;
         let store = &mut live.store;
         store.data_mut().begin_call(input);
-        store.set_epoch_deadline(deadline_ticks(policy.timeout));
-        if let Some(fuel) = policy.fuel {
-            let _ = store.set_fuel(fuel);
-        }
-        let result = func.call(&mut *store, ());
-        store.data().stdio.flush();
-        if let Err(e) = result {
-            let err = classify(
-                &e,
-                &Failure {
-                    plugin: &policy.plugin,
-                    what: &what(),
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            );
+        if let Err(err) = enter(store, what, |store| func.call(store, ())) {
             tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
             *slot = Slot::Discarded;
             return Err(err);

@@ -48,6 +48,5 @@ impl State {
         self.input = input;
         self.output = None;
         self.error = None;
-        self.limits.refused = None;
     }
 }

@@ -5,7 +5,8 @@
 //!   under its relative name (`data`), any other under its absolute path;
 //! - environment: only the granted variable names that are set;
 //! - arguments: none for plugins (`interop run` passes its own);
-//! - stdout and stderr: captured line by line into the plugin's log (info and warn).
+//! - stdout and stderr: captured line by line into the plugin's log (info and warn);
+//! - the monotonic clock: [`GuestClock`], which `poll_oneoff` reads deadlines against.
 //!
 //! Path checks of preopens are wasmtime-wasi's (capability-based, no `..` above a
 //! preopen); the same roots are enforced for `ft_host_call` by the sandbox.
@@ -19,6 +20,8 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use crate::clock::GuestClock;
 
 /// Largest line kept from a guest's stdout/stderr; longer lines are split.
 const MAX_LINE: usize = 64 * 1024;
@@ -45,6 +48,8 @@ fn granted(services: &HostServices) -> WasiCtxBuilder {
     let policy = services.policy();
     let mut builder = WasiCtxBuilder::new();
     builder.allow_blocking_current_thread(true);
+    // The clock `poll_oneoff` reads absolute deadlines against (see `poll`).
+    builder.monotonic_clock(GuestClock);
     for root in &policy.fs {
         if !root.read || !root.path.is_dir() {
             // WASI cannot preopen a single file or a write-only directory; the host API
