@@ -12,7 +12,8 @@ use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate_with, prepare};
 use crate::state::State;
-use crate::wasi::{self, CapturedOutput};
+use crate::stdio::CapturedOutput;
+use crate::wasi;
 
 /// Runs a WASI command module's `_start` (read from `origin`); see
 /// [`crate::WasmBackend::run_command`].

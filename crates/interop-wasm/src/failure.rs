@@ -5,7 +5,9 @@
 //! - time: the epoch deadline set before each call ([`crate::engine`]) traps with
 //!   [`Trap::Interrupt`], and a host call that reaches the call's deadline (a sleep, a
 //!   fetch, WASI `poll_oneoff`) traps with [`LimitReached`]; both report the `time` limit;
-//! - fuel: [`Trap::OutOfFuel`], reported as the `fuel` limit.
+//! - fuel: [`Trap::OutOfFuel`], reported as the `fuel` limit;
+//! - an import refusing an argument over a limit (the message size) traps with
+//!   [`LimitReached`], reported as that limit.
 //!
 //! Any other trap is an `exec` error. After any failure of these kinds the instance is
 //! discarded and a fresh one is made on the next call.
@@ -31,6 +33,14 @@ impl LimitReached {
         LimitReached {
             limit: "time",
             message: during.into(),
+        }
+    }
+
+    /// `import` was handed `len` bytes, over the policy's message limit of `max`.
+    pub fn message_size(import: &str, len: u64, max: u64) -> Self {
+        LimitReached {
+            limit: "message_size",
+            message: format!("{import} was given {len} bytes, over the {max}-byte message limit"),
         }
     }
 }

@@ -3,35 +3,28 @@
 //! `ft_now_ms`, `ft_sleep_ms`), working on the instance's [`State`].
 //!
 //! Each import only moves bytes between guest memory and the host and hands the request to
-//! [`HostServices`], which checks the policy and writes the audit trail. A pointer or length
-//! outside the guest's memory traps the call; it never reaches host memory. A host call
-//! still waiting when the call's deadline comes (a sleep, a fetch) ends the call as the
-//! `time` limit.
+//! [`HostServices`](interop_sandbox::HostServices), which checks the policy and writes the
+//! audit trail. Lengths are checked before anything is copied: a length over the policy's
+//! message limit ends the call as the `message_size` limit, and a pointer or length outside
+//! the guest's memory traps the call; neither reaches host memory. Error messages and log
+//! lines are cut to a bounded length ([`crate::text`]). A host call still waiting when the
+//! call's deadline comes (a sleep, a fetch) ends the call as the `time` limit.
 
 use std::time::Duration;
 
+use interop_protocol::PluginError;
 use interop_sandbox::LogLevel;
 use serde_json::Value;
 use wasmtime::{Caller, Linker, Memory};
 
 use crate::failure::LimitReached;
 use crate::state::State;
+use crate::text::{bounded, MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES};
 
 type Result<T> = wasmtime::Result<T>;
 
-/// The guest bytes `[ptr, ptr + len)`, or a trap naming the import.
-fn guest_slice<'a>(memory: &'a [u8], ptr: i32, len: i32, import: &str) -> Result<&'a [u8]> {
-    let (start, len) = (ptr as u32 as usize, len as u32 as usize);
-    start
-        .checked_add(len)
-        .and_then(|end| memory.get(start..end))
-        .ok_or_else(|| {
-            wasmtime::format_err!(
-                "{import}: bytes {start}..{start}+{len} are outside the guest's memory ({} bytes)",
-                memory.len()
-            )
-        })
-}
+/// Longest name a guest may pass for a host function or an environment variable.
+const MAX_NAME_BYTES: usize = 4096;
 
 fn memory(caller: &Caller<'_, State>, import: &str) -> Result<Memory> {
     caller
@@ -40,15 +33,61 @@ fn memory(caller: &Caller<'_, State>, import: &str) -> Result<Memory> {
         .ok_or_else(|| wasmtime::format_err!("{import}: the module exports no `memory`"))
 }
 
-/// Copies guest bytes out (so that the store can be borrowed again).
-fn read_guest(caller: &mut Caller<'_, State>, ptr: i32, len: i32, import: &str) -> Result<Vec<u8>> {
-    let mem = memory(caller, import)?;
-    Ok(guest_slice(mem.data(&*caller), ptr, len, import)?.to_vec())
+/// The length of guest bytes handed to `import`, refused when over the message limit.
+fn checked_len(caller: &Caller<'_, State>, len: i32, import: &str) -> Result<usize> {
+    let len = u64::from(len as u32);
+    let max = caller.data().services.policy().max_message_bytes;
+    if len > max {
+        return Err(LimitReached::message_size(import, len, max).into());
+    }
+    Ok(len as usize)
 }
 
-fn read_str(caller: &mut Caller<'_, State>, ptr: i32, len: i32, import: &str) -> Result<String> {
-    let bytes = read_guest(caller, ptr, len, import)?;
-    String::from_utf8(bytes).map_err(|_| wasmtime::format_err!("{import}: string is not UTF-8"))
+/// Copies out at most `keep` of the guest bytes `[ptr, ptr + len)`, once `len` is within
+/// the message limit and the whole range inside the guest's memory. Returns them and
+/// `len`.
+fn read_guest(
+    caller: &mut Caller<'_, State>,
+    ptr: i32,
+    len: i32,
+    import: &str,
+    keep: usize,
+) -> Result<(Vec<u8>, usize)> {
+    let len = checked_len(caller, len, import)?;
+    let mem = memory(caller, import)?;
+    let data = mem.data(&*caller);
+    let start = ptr as u32 as usize;
+    let bytes = start
+        .checked_add(len)
+        .and_then(|end| data.get(start..end))
+        .ok_or_else(|| {
+            wasmtime::format_err!(
+                "{import}: bytes {start}..{start}+{len} are outside the guest's memory ({} bytes)",
+                data.len()
+            )
+        })?;
+    Ok((bytes[..len.min(keep)].to_vec(), len))
+}
+
+fn read_all(caller: &mut Caller<'_, State>, ptr: i32, len: i32, import: &str) -> Result<Vec<u8>> {
+    Ok(read_guest(caller, ptr, len, import, usize::MAX)?.0)
+}
+
+/// A name (of a host function or variable), or the error to answer with.
+fn read_name(
+    caller: &mut Caller<'_, State>,
+    ptr: i32,
+    len: i32,
+    import: &str,
+) -> Result<std::result::Result<String, PluginError>> {
+    let (bytes, len) = read_guest(caller, ptr, len, import, MAX_NAME_BYTES)?;
+    if len > MAX_NAME_BYTES {
+        return Ok(Err(PluginError::invalid_input(format!(
+            "{import}: a name of {len} bytes is longer than the {MAX_NAME_BYTES} a name may have"
+        ))));
+    }
+    Ok(String::from_utf8(bytes)
+        .map_err(|_| PluginError::invalid_input(format!("{import}: the name is not UTF-8"))))
 }
 
 /// Whether the call's deadline has come: a host call that failed then ends the call.
@@ -66,8 +105,13 @@ fn fill_return(state: &mut State, bytes: Vec<u8>) -> i32 {
     len
 }
 
-fn error_json(err: &interop_protocol::PluginError) -> Vec<u8> {
-    serde_json::to_vec(err).unwrap_or_else(|_| br#"{"kind":"internal","message":"?"}"#.to_vec())
+/// Puts `err` (as JSON) in the return buffer and returns -1 for the guest.
+fn answer_error(state: &mut State, err: PluginError) -> i32 {
+    let err = err.in_plugin(state.services.plugin());
+    let json = serde_json::to_vec(&err)
+        .unwrap_or_else(|_| br#"{"kind":"internal","message":"?"}"#.to_vec());
+    fill_return(state, json);
+    -1
 }
 
 /// Adds the `env` imports to `linker`.
@@ -76,8 +120,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
         "env",
         "ft_log",
         |mut caller: Caller<'_, State>, level: i32, ptr: i32, len: i32| -> Result<()> {
-            let bytes = read_guest(&mut caller, ptr, len, "ft_log")?;
-            let message = String::from_utf8_lossy(&bytes);
+            let (kept, len) = read_guest(&mut caller, ptr, len, "ft_log", MAX_LOG_LINE_BYTES)?;
+            let message = bounded(&kept, len);
             caller
                 .data()
                 .services
@@ -89,7 +133,9 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
         "env",
         "ft_get_env",
         |mut caller: Caller<'_, State>, ptr: i32, len: i32| -> Result<i32> {
-            let name = read_str(&mut caller, ptr, len, "ft_get_env")?;
+            let Ok(name) = read_name(&mut caller, ptr, len, "ft_get_env")? else {
+                return Ok(-1);
+            };
             let state = caller.data_mut();
             Ok(match state.services.env_get(&name) {
                 Ok(Some(value)) => fill_return(state, value.into_bytes()),
@@ -134,7 +180,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
         "env",
         "ft_output",
         |mut caller: Caller<'_, State>, ptr: i32, len: i32| -> Result<()> {
-            let bytes = read_guest(&mut caller, ptr, len, "ft_output")?;
+            let bytes = read_all(&mut caller, ptr, len, "ft_output")?;
             caller.data_mut().output = Some(bytes);
             Ok(())
         },
@@ -143,8 +189,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
         "env",
         "ft_error",
         |mut caller: Caller<'_, State>, ptr: i32, len: i32| -> Result<()> {
-            let bytes = read_guest(&mut caller, ptr, len, "ft_error")?;
-            caller.data_mut().error = Some(String::from_utf8_lossy(&bytes).into_owned());
+            let (kept, len) = read_guest(&mut caller, ptr, len, "ft_error", MAX_ERROR_BYTES)?;
+            caller.data_mut().error = Some(bounded(&kept, len));
             Ok(())
         },
     )?;
@@ -157,21 +203,22 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
          args_ptr: i32,
          args_len: i32|
          -> Result<i32> {
-            let name = read_str(&mut caller, name_ptr, name_len, "ft_host_call")?;
-            let args = read_guest(&mut caller, args_ptr, args_len, "ft_host_call")?;
+            let name = match read_name(&mut caller, name_ptr, name_len, "ft_host_call")? {
+                Ok(name) => name,
+                Err(err) => return Ok(answer_error(caller.data_mut(), err)),
+            };
+            let args = read_all(&mut caller, args_ptr, args_len, "ft_host_call")?;
             let state = caller.data_mut();
-            let args: Value = if args.is_empty() {
+            let args = if args.is_empty() {
                 Value::Null
             } else {
                 match serde_json::from_slice(&args) {
-                    Ok(v) => v,
+                    Ok(args) => args,
                     Err(e) => {
-                        let err = interop_protocol::PluginError::parse(format!(
+                        let err = PluginError::parse(format!(
                             "host function `{name}`: arguments are not JSON: {e}"
-                        ))
-                        .in_plugin(state.services.plugin());
-                        fill_return(state, error_json(&err));
-                        return Ok(-1);
+                        ));
+                        return Ok(answer_error(state, err));
                     }
                 }
             };
@@ -180,10 +227,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
                 Err(_) if past_deadline(state) => {
                     Err(LimitReached::deadline(format!("ft_host_call `{name}`")).into())
                 }
-                Err(err) => {
-                    fill_return(state, error_json(&err));
-                    Ok(-1)
-                }
+                Err(err) => Ok(answer_error(state, err)),
             }
         },
     )?;

@@ -36,6 +36,8 @@ mod module;
 mod plugin;
 mod poll;
 mod state;
+mod stdio;
+mod text;
 mod wasi;
 
 pub use backend::{

@@ -11,6 +11,7 @@ use wasmtime::{ExternType, Instance, Module, Store, Val, ValType};
 use crate::engine::Runtime;
 use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
+use crate::text::bounded_list;
 
 /// A number passed to or returned by an export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,7 +118,7 @@ impl WasmModule {
             _ => {
                 return Err(PluginError::not_found(format!(
                     "the module exports no function `{name}` (it exports: {})",
-                    self.exports().join(", ")
+                    bounded_list(self.exports().iter().map(String::as_str))
                 ))
                 .in_plugin(plugin))
             }

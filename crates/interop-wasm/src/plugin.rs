@@ -14,6 +14,7 @@ use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
+use crate::text::bounded_list;
 
 /// A `protocol: "wasm"` plugin loaded into wasmtime.
 ///
@@ -154,20 +155,9 @@ impl WasmPlugin {
         if let Some(message) = state.error.take() {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
+        // ft_output refused anything over the message limit before copying it.
         match state.output.take() {
             None => Ok(Value::Null),
-            Some(bytes) if bytes.len() as u64 > policy.max_message_bytes => {
-                Err(PluginError::limit(
-                    "message_size",
-                    format!(
-                        "{}: output of {} bytes is over the {}-byte message limit",
-                        what(),
-                        bytes.len(),
-                        policy.max_message_bytes
-                    ),
-                )
-                .in_plugin(&policy.plugin))
-            }
             Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 PluginError::parse(format!(
                     "{}: ft_output was given invalid JSON ({e}): {}",
@@ -205,15 +195,14 @@ fn check_handler(module: &Module, name: &str) -> Result<(), String> {
         )),
         Some(_) => Err(format!("exports `{name}`, but not as a function")),
         None => {
-            let funcs: Vec<String> = module
+            let funcs = module
                 .exports()
                 .filter(|e| matches!(e.ty(), ExternType::Func(_)))
-                .map(|e| e.name().to_owned())
-                .filter(|n| !n.starts_with('_'))
-                .collect();
+                .map(|e| e.name())
+                .filter(|n| !n.starts_with('_'));
             Err(format!(
                 "exports no function `{name}` (it exports: {})",
-                if funcs.is_empty() { "none".to_owned() } else { funcs.join(", ") }
+                bounded_list(funcs)
             ))
         }
     }

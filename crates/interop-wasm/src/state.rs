@@ -6,7 +6,7 @@ use wasmtime::Memory;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::limits::StoreLimits;
-use crate::wasi::CapturedOutput;
+use crate::stdio::CapturedOutput;
 
 /// What a store of a plugin instance holds.
 pub(crate) struct State {
