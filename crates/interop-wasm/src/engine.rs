@@ -1,15 +1,17 @@
 //! The shared wasmtime [`Engine`]s, the one epoch ticker thread each of them has, and the
 //! [`Runtime`]: an engine with the linker of the guest ABI and WASI.
 //!
-//! Time limits use epoch interruption: a background thread bumps the engine's epoch every
-//! [`EPOCH_TICK`], and each call sets its store's deadline to "now + timeout" in ticks.
+//! Time limits use epoch interruption: a background thread bumps the engine's epoch once
+//! per [`EPOCH_TICK`] of elapsed time, and each call sets its store's deadline to "now +
+//! timeout" in ticks. The epoch follows the clock, not the thread's wake-ups: on a loaded
+//! machine the thread wakes late and catches up, so a deadline is not stretched by it.
 //! Setting a deadline is a store field write, so a call pays nothing for its time limit
 //! (a timer messaged per call costs about 20 µs). Fuel metering changes the compiled code,
 //! so plugins that ask for fuel get a second engine, created on first use.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
@@ -137,9 +139,15 @@ impl Ticker {
         let spawned = std::thread::Builder::new()
             .name("interop-wasm-epoch".into())
             .spawn(move || {
+                let started = Instant::now();
+                let mut ticks: u128 = 0;
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
+                    let due = started.elapsed().as_nanos() / EPOCH_TICK.as_nanos();
+                    while ticks < due {
+                        engine.increment_epoch();
+                        ticks += 1;
+                    }
                 }
             });
         if let Err(e) = spawned {
