@@ -3,10 +3,13 @@
 //!
 //! This crate owns the wasm side of interop: the shared wasmtime engines, their epoch
 //! ticker and linker (`engine`), the two-layer module cache (`cache`), the guest ABI of
-//! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`), the memory limiter
-//! (`limits`), instantiation (`instance`), how failures are reported (`failure`), and
-//! [`WasmBackend`] / [`WasmPlugin`], which implement `interop_sandbox::Backend` and
-//! `interop_protocol::Handlers` (and so `Plugin`, through the one dispatch path).
+//! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`, with
+//! `poll_oneoff` bounded by the call's deadline in `poll`), the memory limiter (`limits`),
+//! instantiation and every entry into a guest (`instance`), how failures are reported
+//! (`failure`), and [`WasmBackend`] / [`WasmPlugin`], which implement
+//! `interop_sandbox::Backend` and `interop_protocol::Handlers` (and so `Plugin`, through
+//! the one dispatch path). The crate README lists the modules in the order they use each
+//! other.
 //!
 //! It does not own the policy, the path and URL checks, or the audit trail: every host
 //! call a guest makes goes to `interop_sandbox::HostServices`, which checks and records
