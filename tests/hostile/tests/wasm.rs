@@ -108,7 +108,13 @@ fn host_call_guest(function: &str) -> String {
     )
 }
 
-fn fs_case(name: &str, expect: Expect, function: &str, input: &'static str, setup: fn(&Arena)) -> Case {
+fn fs_case(
+    name: &str,
+    expect: Expect,
+    function: &str,
+    input: &'static str,
+    setup: fn(&Arena),
+) -> Case {
     granted_case(
         name,
         expect,
@@ -542,8 +548,15 @@ fn bad_modules() -> Vec<Case> {
 }
 
 pub fn cases() -> Vec<Case> {
-    [loops(), memory_bombs(), floods(), sleeps(), escapes(), bad_modules()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        loops(),
+        memory_bombs(),
+        floods(),
+        sleeps(),
+        escapes(),
+        bad_modules(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
