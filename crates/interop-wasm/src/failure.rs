@@ -28,7 +28,7 @@ pub(crate) struct LimitReached {
 }
 
 impl LimitReached {
-    /// The call's deadline came while `during` (`WASI poll_oneoff`, `ft_sleep_ms`...) waited.
+    /// The call's deadline came while `during` (`ft_sleep_ms`, `WASI poll_oneoff`) waited.
     pub fn deadline(during: impl Into<String>) -> Self {
         LimitReached {
             limit: "time",

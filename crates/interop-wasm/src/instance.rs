@@ -89,13 +89,13 @@ pub(crate) fn enter<R>(
     state.limits.refused = None;
     let policy = state.services.policy();
     let (timeout, fuel) = (policy.timeout, policy.fuel);
-    state.services.start_call();
-    store.set_epoch_deadline(deadline_ticks(timeout));
     if let Some(fuel) = fuel {
         store
             .set_fuel(fuel)
             .map_err(|e| PluginError::internal(first_line(&e)))?;
     }
+    store.data().services.start_call();
+    store.set_epoch_deadline(deadline_ticks(timeout));
     let result = f(store);
     let state = store.data();
     state.services.set_deadline(None);

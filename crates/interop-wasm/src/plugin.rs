@@ -14,7 +14,7 @@ use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
-use crate::text::bounded_list;
+use crate::text::{bounded, bounded_list};
 
 /// A `protocol: "wasm"` plugin loaded into wasmtime.
 ///
@@ -162,7 +162,7 @@ impl WasmPlugin {
                 PluginError::parse(format!(
                     "{}: ft_output was given invalid JSON ({e}): {}",
                     what(),
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    bounded(&bytes[..bytes.len().min(200)], bytes.len())
                 ))
                 .in_plugin(&policy.plugin)
             }),

@@ -10,10 +10,11 @@
 //!   the call's deadline if that comes first, and then ends the call as the `time` limit
 //!   ([`LimitReached`]); otherwise it reports the due clocks as events, as WASI says;
 //! - when any subscription is a file descriptor, it hands the call to wasmtime-wasi's own
-//!   `poll_oneoff` (called as wasmtime-wasi's linker entry calls it). A plugin's descriptors are always ready (its stdin is empty, stdout
-//!   and stderr are captured, files are regular files), so such a poll returns at once.
-//!   A command run by `interop run` inherits the process's stdin, and a poll on it waits
-//!   for input, like any command-line program.
+//!   `poll_oneoff` (called as wasmtime-wasi's linker entry calls it). A plugin's
+//!   descriptors are always ready (its stdin is empty, stdout and stderr are captured,
+//!   files are regular files), so such a poll returns at once. A command run by
+//!   `interop run` inherits the process's stdin, and a poll on it waits for input, like
+//!   any command-line program.
 //!
 //! Absolute deadlines on the monotonic clock are read against [`GuestClock`], the
 //! monotonic clock the guest's WASI context is given.
