@@ -1,43 +1,28 @@
 //! [`WasmBackend`]: the engines, the linker, the module cache, and loading plugins.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use interop_protocol::{Interop, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
 use interop_sandbox::{Backend, HostServices, Policy};
-use wasmtime::{Linker, Module};
+use wasmtime::Module;
 
-use crate::abi::{self, State};
 use crate::cache::{CacheSource, CacheStats, ModuleCache};
-use crate::engine::{EngineOptions, EngineSlot};
+use crate::command;
+use crate::engine::{EngineOptions, Runtime};
+use crate::failure::first_line;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
+
+/// Largest module file read, in bytes (a large real guest is tens of MiB).
+pub const MAX_MODULE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Compiled modules kept in memory unless configured otherwise.
 pub const DEFAULT_MEMORY_CACHE_CAPACITY: usize = 64;
 
 /// The environment variable that overrides the `.cwasm` cache directory.
 pub const CACHE_DIR_ENV: &str = "INTEROP_CACHE_DIR";
-
-/// An engine with the linker of the guest ABI and WASI; shared by the plugins it runs.
-pub(crate) struct Runtime {
-    pub slot: EngineSlot,
-    pub linker: Linker<State>,
-}
-
-impl Runtime {
-    fn new(options: EngineOptions) -> wasmtime::Result<Self> {
-        let slot = EngineSlot::new(options)?;
-        let mut linker = Linker::new(&slot.engine);
-        abi::add_to_linker(&mut linker)?;
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
-        Ok(Runtime { slot, linker })
-    }
-
-    pub fn metered(&self) -> bool {
-        self.slot.options.fuel
-    }
-}
 
 type Lazy = OnceLock<Result<Arc<Runtime>, String>>;
 
@@ -245,7 +230,7 @@ impl WasmBackend {
         WasmPlugin::new(manifest.manifest.clone(), path, runtime, &module, services)
     }
 
-    /// Opens a module for calling its exports directly (seed 000's `add`), with no
+    /// Opens a module for calling its exports directly (`add.wat`'s `add`), with no
     /// permissions and the default limits.
     pub fn open_module(&self, path: impl AsRef<Path>) -> Result<WasmModule, PluginError> {
         let path = path.as_ref();
@@ -257,7 +242,7 @@ impl WasmBackend {
     }
 
     /// Compiles a module from WebAssembly text and opens it for calling its exports, with
-    /// no permissions and the default limits (seed 000's `wasm.instantiate_wat`).
+    /// no permissions and the default limits.
     ///
     /// ```
     /// let backend = interop_wasm::WasmBackend::builder().without_disk_cache().build();
@@ -285,7 +270,7 @@ impl WasmBackend {
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (module, _) = self.compiled(&runtime, bytes, origin)?;
-        WasmModule::new(runtime, &module, services)
+        WasmModule::new(runtime, &module, origin, services)
     }
 
     /// Runs a WASI command module (`_start`) with `args` (the first is the program name
@@ -301,7 +286,7 @@ impl WasmBackend {
         let bytes = read_module(path)?;
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (module, _) = self.compiled(&runtime, &bytes, path)?;
-        crate::module::run_command(runtime, &module, services, args)
+        command::run_command(&runtime, &module, path, services, args)
     }
 }
 
@@ -341,24 +326,39 @@ pub fn module_name(path: &Path) -> String {
     }
 }
 
+/// Reads a module file, refusing at once anything that is not a regular file (a FIFO or
+/// device would block or never end) and anything over [`MAX_MODULE_BYTES`] (before
+/// reading it).
 fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
-    std::fs::read(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            " (sample plugins are built by `cargo xtask build-plugins`)"
-        } else {
-            ""
-        };
-        PluginError::not_found(format!(
-            "cannot read wasm module `{}`: {e}{hint}",
-            path.display()
+    let shown = path.display();
+    let file = files::open_regular(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PluginError::not_found(format!(
+            "cannot read wasm module `{shown}`: {e} (sample plugins are built by `cargo xtask build-plugins`)"
+        )),
+        std::io::ErrorKind::InvalidInput => {
+            PluginError::invalid_input(format!("wasm module `{shown}`: {e}"))
+        }
+        _ => PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}")),
+    })?;
+    let read_error = |e: std::io::Error| {
+        PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}"))
+    };
+    let len = file.metadata().map_err(read_error)?.len();
+    let too_big = |len: u64| {
+        PluginError::invalid_input(format!(
+            "wasm module `{shown}` is {len} bytes, over the {MAX_MODULE_BYTES} bytes a module may have"
         ))
-    })
-}
-
-pub(crate) fn first_line(e: &wasmtime::Error) -> String {
-    format!("{e:#}")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    };
+    if len > MAX_MODULE_BYTES {
+        return Err(too_big(len));
+    }
+    // The file may grow while it is read: read one byte past the limit at most.
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_MODULE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_MODULE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }

@@ -1,17 +1,25 @@
-//! The shared wasmtime [`Engine`]s and the one epoch ticker thread each of them has.
+//! The shared wasmtime [`Engine`]s, the one epoch ticker thread each of them has, and the
+//! [`Runtime`]: an engine with the linker of the guest ABI and WASI.
 //!
-//! Time limits use epoch interruption: a background thread bumps the engine's epoch every
-//! [`EPOCH_TICK`], and each call sets its store's deadline to "now + timeout" in ticks.
+//! Time limits use epoch interruption: a background thread bumps the engine's epoch once
+//! per [`EPOCH_TICK`] of elapsed time, and each call sets its store's deadline to "now +
+//! timeout" in ticks. The epoch follows the clock, not the thread's wake-ups: on a loaded
+//! machine the thread wakes late and catches up, so a deadline is not stretched by it.
 //! Setting a deadline is a store field write, so a call pays nothing for its time limit
 //! (a timer messaged per call costs about 20 µs). Fuel metering changes the compiled code,
 //! so plugins that ask for fuel get a second engine, created on first use.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
+
+use crate::host_api;
+use crate::limits::{MAX_MEMORIES, MAX_TABLES, MAX_TABLE_ELEMENTS};
+use crate::poll;
+use crate::state::State;
 
 /// How often the epoch ticker advances the engines' epoch: the granularity of time limits.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -32,7 +40,6 @@ pub(crate) struct EngineOptions {
 /// One configured engine and what keeps its epoch moving.
 pub(crate) struct EngineSlot {
     pub engine: Engine,
-    pub options: EngineOptions,
     /// SHA-256 of everything that makes compiled code of this engine incompatible with
     /// another's (wasmtime version, compiler settings, target), hex.
     pub fingerprint: String,
@@ -46,12 +53,16 @@ impl EngineSlot {
         config.consume_fuel(options.fuel);
         config.parallel_compilation(true);
         if let Some(slots) = options.pooling {
+            // The same bounds as the store's limiter, so that a module loads (or not) the
+            // same way with either allocator: `slots` instances of the most memories and
+            // tables one instance may have.
             let mut pool = PoolingAllocationConfig::new();
             pool.total_core_instances(slots)
-                .total_memories(slots)
-                .total_tables(slots)
-                .max_memories_per_module(1)
-                .max_tables_per_module(1);
+                .total_memories(slots.saturating_mul(MAX_MEMORIES))
+                .total_tables(slots.saturating_mul(MAX_TABLES))
+                .max_memories_per_module(MAX_MEMORIES)
+                .max_tables_per_module(MAX_TABLES)
+                .table_elements(MAX_TABLE_ELEMENTS);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config)?;
@@ -59,10 +70,26 @@ impl EngineSlot {
         let ticker = Ticker::start(engine.clone());
         Ok(EngineSlot {
             engine,
-            options,
             fingerprint,
             _ticker: ticker,
         })
+    }
+}
+
+/// An engine with the linker of the guest ABI and WASI; shared by the plugins it runs.
+pub(crate) struct Runtime {
+    pub slot: EngineSlot,
+    pub linker: Linker<State>,
+}
+
+impl Runtime {
+    pub fn new(options: EngineOptions) -> wasmtime::Result<Self> {
+        let slot = EngineSlot::new(options)?;
+        let mut linker = Linker::new(&slot.engine);
+        host_api::add_to_linker(&mut linker)?;
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+        poll::add_to_linker(&mut linker)?;
+        Ok(Runtime { slot, linker })
     }
 }
 
@@ -112,9 +139,15 @@ impl Ticker {
         let spawned = std::thread::Builder::new()
             .name("interop-wasm-epoch".into())
             .spawn(move || {
+                let started = Instant::now();
+                let mut ticks: u128 = 0;
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
+                    let due = started.elapsed().as_nanos() / EPOCH_TICK.as_nanos();
+                    while ticks < due {
+                        engine.increment_epoch();
+                        ticks += 1;
+                    }
                 }
             });
         if let Err(e) = spawned {

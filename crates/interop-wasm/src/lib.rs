@@ -1,11 +1,15 @@
 //! interop backend: WebAssembly plugins (`wasm32-wasip1` modules or `.wat` text) in
 //! wasmtime, with WASI preview 1.
 //!
-//! This crate owns the wasm side of interop: the shared wasmtime engine and its epoch
-//! ticker (`engine`), the two-layer module cache (`cache`), the guest ABI of
-//! `docs/abi.md` (`abi`), WASI limited to the plugin's grants (`wasi`), memory, time
-//! and fuel limits (`limits`), and [`WasmBackend`] / [`WasmPlugin`], which implement
-//! `interop_sandbox::Backend` and `interop_protocol::Plugin`.
+//! This crate owns the wasm side of interop: the shared wasmtime engines, their epoch
+//! ticker and linker (`engine`), the two-layer module cache (`cache`), the guest ABI of
+//! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`, with
+//! `poll_oneoff` bounded by the call's deadline in `poll`), the memory limiter (`limits`),
+//! instantiation and every entry into a guest (`instance`), how failures are reported
+//! (`failure`), and [`WasmBackend`] / [`WasmPlugin`], which implement
+//! `interop_sandbox::Backend` and `interop_protocol::Handlers` (and so `Plugin`, through
+//! the one dispatch path). The crate README lists the modules in the order they use each
+//! other.
 //!
 //! It does not own the policy, the path and URL checks, or the audit trail: every host
 //! call a guest makes goes to `interop_sandbox::HostServices`, which checks and records
@@ -22,18 +26,26 @@
 //! ```
 #![deny(missing_docs)]
 
-mod abi;
 mod backend;
 pub mod cache;
+mod clock;
+mod command;
 pub mod engine;
+mod failure;
+mod host_api;
+mod instance;
 mod limits;
 mod module;
 mod plugin;
+mod poll;
+mod state;
+mod stdio;
+mod text;
 mod wasi;
 
 pub use backend::{
     default_cache_dir, module_name, WasmBackend, WasmBackendBuilder, CACHE_DIR_ENV,
-    DEFAULT_MEMORY_CACHE_CAPACITY,
+    DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
 pub use module::{WasmModule, WasmValue};

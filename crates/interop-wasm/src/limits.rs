@@ -1,122 +1,141 @@
-//! Resource limits of a plugin instance and how a failed call is reported.
+//! The memory and table limits of one store.
 //!
-//! - memory: a [`ResourceLimiter`] refuses growth past the policy's `memory_bytes`
-//!   (`memory.grow` returns -1, as the spec allows); a call that fails after a refusal
-//!   reports the `memory` limit;
-//! - time: the epoch deadline set before each call ([`crate::engine`]) traps with
-//!   [`Trap::Interrupt`], reported as the `time` limit;
-//! - fuel: [`Trap::OutOfFuel`], reported as the `fuel` limit.
-//!
-//! Any other trap is an `exec` error. After any failure of these kinds the instance is
-//! discarded and a fresh one is made on the next call.
+//! The policy's `memory_bytes` bounds the sum of every memory and every table of the
+//! instance (a table element counted as [`TABLE_ELEMENT_BYTES`]), initial sizes included:
+//! wasmtime asks the [`ResourceLimiter`] before it creates a memory or table and before
+//! each growth, and a refusal makes `memory.grow` / `table.grow` return -1 (as the spec
+//! allows) or instantiation fail. A call that fails after a refusal reports the `memory`
+//! limit. The number of instances, memories and tables per store is bounded too, and a
+//! module declaring more memories or tables than that is refused before instantiation
+//! ([`check_counts`]).
 
-use std::time::Duration;
+use wasmtime::{Module, ResourceLimiter};
 
-use interop_protocol::PluginError;
-use wasmtime::{ResourceLimiter, Trap};
-use wasmtime_wasi::I32Exit;
+/// Memories one instance may define (multi-memory).
+pub const MAX_MEMORIES: u32 = 4;
 
-/// Largest table a plugin may grow to, in elements.
-const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+/// Tables one instance may define.
+pub const MAX_TABLES: u32 = 8;
+
+/// Largest table, in elements (the pooling allocator reserves this much per table).
+pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// What one table element is counted as: a function reference is a pointer.
+pub const TABLE_ELEMENT_BYTES: u64 = 8;
+
+/// Instances per store: a plugin's store holds its one instance.
+const MAX_INSTANCES: usize = 1;
+
+/// Refuses a module that defines more memories or tables than one instance may have,
+/// saying why (for an error of the `memory` limit).
+pub(crate) fn check_counts(module: &Module, memory_bytes: u64) -> Result<(), String> {
+    let needs = module.resources_required();
+    let over = |count: u32, what: &str, max: u32| {
+        (count > max).then(|| {
+            format!(
+                "defines {count} {what}; a module may have at most {max} (all of them share \
+                 the memory limit of {})",
+                mib(memory_bytes)
+            )
+        })
+    };
+    match over(needs.num_memories, "memories", MAX_MEMORIES)
+        .or_else(|| over(needs.num_tables, "tables", MAX_TABLES))
+    {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// `16777216 bytes (16 MiB)`.
+pub(crate) fn mib(bytes: u64) -> String {
+    format!("{bytes} bytes ({} MiB)", bytes / (1024 * 1024))
+}
 
 /// The memory and table limits of one store.
 pub(crate) struct StoreLimits {
-    pub memory_bytes: u64,
-    /// The growth that was refused during the current call: (wanted bytes).
-    pub refused: Option<usize>,
+    memory_bytes: u64,
+    /// Bytes of memories and tables the instance holds (growths granted so far).
+    used: u64,
+    /// Why growth was refused during the current call, if it was.
+    pub refused: Option<String>,
 }
 
 impl StoreLimits {
     pub fn new(memory_bytes: u64) -> Self {
         StoreLimits {
             memory_bytes,
+            used: 0,
             refused: None,
         }
     }
+
+    /// Grants growth of one memory or table from `current` to `desired` bytes if the
+    /// total stays within the limit.
+    fn grow(&mut self, what: &str, current: u64, desired: u64) -> bool {
+        let total = self.used.saturating_add(desired.saturating_sub(current));
+        if total > self.memory_bytes {
+            self.refused = Some(format!(
+                "growing {what} would bring its memories and tables to {total} bytes, over \
+                 the limit of {}",
+                mib(self.memory_bytes)
+            ));
+            return false;
+        }
+        self.used = total;
+        true
+    }
+}
+
+/// Growth past a memory's or table's own declared maximum fails whatever the limiter
+/// says; refusing it here keeps it from being counted.
+fn past_maximum(desired: usize, maximum: Option<usize>) -> bool {
+    maximum.is_some_and(|max| desired > max)
 }
 
 impl ResourceLimiter for StoreLimits {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired as u64 > self.memory_bytes {
-            self.refused = Some(desired);
+        if past_maximum(desired, maximum) {
             return Ok(false);
         }
-        Ok(true)
+        Ok(self.grow("a memory", current as u64, desired as u64))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        if past_maximum(desired, maximum) {
+            return Ok(false);
+        }
+        if desired > MAX_TABLE_ELEMENTS {
+            self.refused = Some(format!(
+                "a table of {desired} elements is over the {MAX_TABLE_ELEMENTS} a table may \
+                 have (the memory limit is {})",
+                mib(self.memory_bytes)
+            ));
+            return Ok(false);
+        }
+        let bytes = |elements: usize| (elements as u64).saturating_mul(TABLE_ELEMENT_BYTES);
+        Ok(self.grow("a table", bytes(current), bytes(desired)))
     }
-}
 
-/// What went wrong in a call, for [`classify`].
-pub(crate) struct Failure<'a> {
-    pub plugin: &'a str,
-    /// `action `greet``, `provider `greeting``, `hook `on_reload``...
-    pub what: &'a str,
-    pub timeout: Duration,
-    pub memory_bytes: u64,
-    pub fuel: Option<u64>,
-    pub refused_memory: Option<usize>,
-}
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
 
-/// Turns a failed call into the error the host sees.
-pub(crate) fn classify(err: &wasmtime::Error, f: &Failure<'_>) -> PluginError {
-    let plugin = f.plugin;
-    let error = match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => PluginError::limit(
-            "time",
-            format!(
-                "{} ran past the time limit of {} ms and was stopped",
-                f.what,
-                f.timeout.as_millis()
-            ),
-        ),
-        Some(Trap::OutOfFuel) => PluginError::limit(
-            "fuel",
-            format!(
-                "{} used up its fuel ({} units) and was stopped",
-                f.what,
-                f.fuel.unwrap_or(0)
-            ),
-        ),
-        _ if f.refused_memory.is_some() => PluginError::limit(
-            "memory",
-            format!(
-                "{} tried to grow its memory to {} bytes, over the limit of {} bytes ({} MiB), and failed: {}",
-                f.what,
-                f.refused_memory.unwrap_or(0),
-                f.memory_bytes,
-                f.memory_bytes / (1024 * 1024),
-                root_message(err)
-            ),
-        ),
-        _ => match err.downcast_ref::<I32Exit>() {
-            Some(exit) => PluginError::exec(format!(
-                "{} called proc_exit({}); a plugin module must not exit",
-                f.what, exit.0
-            )),
-            None => PluginError::exec(format!("{} trapped: {}", f.what, root_message(err))),
-        },
-    };
-    error.in_plugin(plugin)
-}
+    fn memories(&self) -> usize {
+        MAX_MEMORIES as usize
+    }
 
-fn root_message(err: &wasmtime::Error) -> String {
-    // The chain is "error while executing at wasm backtrace: ..." around the cause; the
-    // cause (a trap, or the message of a failed import) is what a person needs.
-    match err.downcast_ref::<Trap>() {
-        Some(trap) => trap.to_string(),
-        None => err.root_cause().to_string(),
+    fn tables(&self) -> usize {
+        MAX_TABLES as usize
     }
 }

@@ -1,18 +1,17 @@
-//! Direct use of a module's exports ([`WasmModule`], seed 000's `add`) and WASI commands
-//! ([`run_command`], behind `interop run`).
+//! Direct use of a module's exports ([`WasmModule`]: `add` of `examples/plugins/wat-add`
+//! called with 2 and 3).
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
 use wasmtime::{ExternType, Instance, Module, Store, Val, ValType};
-use wasmtime_wasi::I32Exit;
 
-use crate::abi::State;
-use crate::backend::{first_line, Runtime};
-use crate::limits::{classify, Failure};
-use crate::plugin::{instantiate, instantiate_with};
-use crate::wasi::{self, CapturedOutput};
+use crate::engine::Runtime;
+use crate::instance::{enter, instantiate, prepare};
+use crate::state::State;
+use crate::text::bounded_list;
 
 /// A number passed to or returned by an export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,12 +72,10 @@ impl WasmModule {
     pub(crate) fn new(
         runtime: Arc<Runtime>,
         module: &Module,
+        origin: &Path,
         services: HostServices,
     ) -> Result<Self, PluginError> {
-        let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-            PluginError::invalid_input(format!("module cannot be linked: {}", first_line(&e)))
-                .in_plugin(services.plugin())
-        })?;
+        let pre = prepare(&runtime, module, origin, services.policy())?;
         let live = instantiate(&runtime, &pre, &services)?;
         Ok(WasmModule {
             runtime,
@@ -121,7 +118,7 @@ impl WasmModule {
             _ => {
                 return Err(PluginError::not_found(format!(
                     "the module exports no function `{name}` (it exports: {})",
-                    self.exports().join(", ")
+                    bounded_list(self.exports().iter().map(String::as_str))
                 ))
                 .in_plugin(plugin))
             }
@@ -166,25 +163,14 @@ impl WasmModule {
         let func = instance
             .get_func(&mut *store, name)
             .ok_or_else(|| PluginError::internal(format!("export `{name}` vanished")))?;
-        let policy = self.services.policy();
         store.data_mut().begin_call(Vec::new());
-        store.set_epoch_deadline(crate::engine::deadline_ticks(policy.timeout));
-        if let Err(e) = func.call(&mut *store, &values, &mut results) {
-            let error = classify(
-                &e,
-                &Failure {
-                    plugin,
-                    what: &format!("export `{name}`"),
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            );
+        let called = enter(store, &|| format!("export `{name}`"), |store| {
+            func.call(store, &values, &mut results)
+        });
+        if let Err(error) = called {
             *live = None;
             return Err(error);
         }
-        store.data().stdio.flush();
         results
             .into_iter()
             .map(|v| match v {
@@ -205,48 +191,4 @@ impl WasmModule {
 fn parse_i32(text: &str) -> Result<i32, std::num::ParseIntError> {
     text.parse::<i32>()
         .or_else(|e| text.parse::<u32>().map(|u| u as i32).map_err(|_| e))
-}
-
-/// Runs a WASI command module's `_start`; see [`crate::WasmBackend::run_command`].
-pub(crate) fn run_command(
-    runtime: Arc<Runtime>,
-    module: &Module,
-    services: HostServices,
-    args: &[String],
-) -> Result<i32, PluginError> {
-    let plugin = services.plugin().to_owned();
-    if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
-        return Err(PluginError::not_found(
-            "the module exports no `_start`: it is not a WASI command (plugins are called with `interop call`)",
-        )
-        .in_plugin(plugin));
-    }
-    let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-        PluginError::invalid_input(format!("module cannot be linked: {}", first_line(&e)))
-            .in_plugin(&plugin)
-    })?;
-    let ctx = wasi::command_ctx(&services, args);
-    let state = State::new(ctx, services.clone(), CapturedOutput::new(services.clone()));
-    let (mut store, instance) = instantiate_with(&runtime, &pre, state)?;
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .map_err(|e| PluginError::invalid_input(first_line(&e)).in_plugin(&plugin))?;
-    let policy = services.policy();
-    match start.call(&mut store, ()) {
-        Ok(()) => Ok(0),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => Ok(exit.0),
-            None => Err(classify(
-                &e,
-                &Failure {
-                    plugin: &plugin,
-                    what: "`_start`",
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            )),
-        },
-    }
 }

@@ -5,19 +5,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use interop_protocol::plugin::unloaded;
-use interop_protocol::{
-    ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
-    ProviderResult,
-};
+use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
 use interop_sandbox::HostServices;
-use serde_json::{json, Value};
-use wasmtime::{ExternType, Instance, InstancePre, Module, Store, TypedFunc};
+use serde_json::Value;
+use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
-use crate::abi::State;
-use crate::backend::{first_line, Runtime};
-use crate::engine::deadline_ticks;
-use crate::limits::{classify, Failure};
-use crate::wasi;
+use crate::engine::Runtime;
+use crate::failure::first_line;
+use crate::instance::{enter, instantiate, prepare};
+use crate::state::State;
+use crate::text::{bounded, bounded_list};
 
 /// A `protocol: "wasm"` plugin loaded into wasmtime.
 ///
@@ -59,61 +56,6 @@ impl std::fmt::Debug for WasmPlugin {
     }
 }
 
-/// A store for `services`' plugin with its limits set, and the instance of `pre` in it
-/// (its `_initialize` run, its `memory` noted).
-pub(crate) fn instantiate(
-    runtime: &Runtime,
-    pre: &InstancePre<State>,
-    services: &HostServices,
-) -> Result<(Store<State>, Instance), PluginError> {
-    let (ctx, stdio) = wasi::plugin_ctx(services);
-    instantiate_with(runtime, pre, State::new(ctx, services.clone(), stdio))
-}
-
-pub(crate) fn instantiate_with(
-    runtime: &Runtime,
-    pre: &InstancePre<State>,
-    state: State,
-) -> Result<(Store<State>, Instance), PluginError> {
-    let policy = state.services.policy().clone();
-    let mut store = Store::new(&runtime.slot.engine, state);
-    store.limiter(|s| &mut s.limits);
-    store.epoch_deadline_trap();
-    store.set_epoch_deadline(deadline_ticks(policy.timeout));
-    if runtime.metered() {
-        store
-            .set_fuel(policy.fuel.unwrap_or(u64::MAX))
-            .map_err(|e| PluginError::internal(first_line(&e)))?;
-    }
-    let failure = |e: wasmtime::Error, store: &Store<State>, what: &str| {
-        classify(
-            &e,
-            &Failure {
-                plugin: &policy.plugin,
-                what,
-                timeout: policy.timeout,
-                memory_bytes: policy.memory_bytes,
-                fuel: policy.fuel,
-                refused_memory: store.data().limits.refused,
-            },
-        )
-    };
-    let instance = match pre.instantiate(&mut store) {
-        Ok(instance) => instance,
-        Err(e) => return Err(failure(e, &store, "instantiation")),
-    };
-    let memory = instance.get_memory(&mut store, "memory");
-    store.data_mut().memory = memory;
-    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-        let result = init.call(&mut store, ());
-        store.data().stdio.flush();
-        if let Err(e) = result {
-            return Err(failure(e, &store, "`_initialize`"));
-        }
-    }
-    Ok((store, instance))
-}
-
 impl WasmPlugin {
     pub(crate) fn new(
         manifest: Manifest,
@@ -142,14 +84,7 @@ impl WasmPlugin {
                 .in_plugin(&name)
             })?;
         }
-        let pre = runtime.linker.instantiate_pre(module).map_err(|e| {
-            PluginError::invalid_input(format!(
-                "`{}` cannot be linked: {} (the imports a plugin may use are in docs/abi.md)",
-                path.display(),
-                first_line(&e)
-            ))
-            .in_plugin(&name)
-        })?;
+        let pre = prepare(&runtime, module, &path, services.policy())?;
         let mut names: Vec<String> = handlers.into_iter().map(|(_, h)| h).collect();
         names.sort();
         names.dedup();
@@ -211,24 +146,7 @@ impl WasmPlugin {
         })?;
         let store = &mut live.store;
         store.data_mut().begin_call(input);
-        store.set_epoch_deadline(deadline_ticks(policy.timeout));
-        if let Some(fuel) = policy.fuel {
-            let _ = store.set_fuel(fuel);
-        }
-        let result = func.call(&mut *store, ());
-        store.data().stdio.flush();
-        if let Err(e) = result {
-            let err = classify(
-                &e,
-                &Failure {
-                    plugin: &policy.plugin,
-                    what: &what(),
-                    timeout: policy.timeout,
-                    memory_bytes: policy.memory_bytes,
-                    fuel: policy.fuel,
-                    refused_memory: store.data().limits.refused,
-                },
-            );
+        if let Err(err) = enter(store, what, |store| func.call(store, ())) {
             tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
             *slot = Slot::Discarded;
             return Err(err);
@@ -237,25 +155,14 @@ impl WasmPlugin {
         if let Some(message) = state.error.take() {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
+        // ft_output refused anything over the message limit before copying it.
         match state.output.take() {
             None => Ok(Value::Null),
-            Some(bytes) if bytes.len() as u64 > policy.max_message_bytes => {
-                Err(PluginError::limit(
-                    "message_size",
-                    format!(
-                        "{}: output of {} bytes is over the {}-byte message limit",
-                        what(),
-                        bytes.len(),
-                        policy.max_message_bytes
-                    ),
-                )
-                .in_plugin(&policy.plugin))
-            }
             Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 PluginError::parse(format!(
                     "{}: ft_output was given invalid JSON ({e}): {}",
                     what(),
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    bounded(&bytes[..bytes.len().min(200)], bytes.len())
                 ))
                 .in_plugin(&policy.plugin)
             }),
@@ -288,59 +195,31 @@ fn check_handler(module: &Module, name: &str) -> Result<(), String> {
         )),
         Some(_) => Err(format!("exports `{name}`, but not as a function")),
         None => {
-            let funcs: Vec<String> = module
+            let funcs = module
                 .exports()
                 .filter(|e| matches!(e.ty(), ExternType::Func(_)))
-                .map(|e| e.name().to_owned())
-                .filter(|n| !n.starts_with('_'))
-                .collect();
+                .map(|e| e.name())
+                .filter(|n| !n.starts_with('_'));
             Err(format!(
                 "exports no function `{name}` (it exports: {})",
-                if funcs.is_empty() { "none".to_owned() } else { funcs.join(", ") }
+                bounded_list(funcs)
             ))
         }
     }
 }
 
-impl Plugin for WasmPlugin {
-    fn manifest(&self) -> &Manifest {
+/// The dispatch of `interop_protocol::dispatch` makes this a `Plugin`: it looks up
+/// actions and providers, builds each handler's input and reads replies into results.
+impl Handlers for WasmPlugin {
+    fn declared(&self) -> &Manifest {
         &self.manifest
     }
 
-    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self.manifest.require_action(&request.action)?;
-        let reply = self.call(
-            &|| format!("action `{}`", request.action),
-            action.handler(),
-            &request.input,
-        )?;
-        Ok(ActionResult::from_reply(reply))
+    fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
+        self.call(&|| call.to_string(), call.handler, call.input)
     }
 
-    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self.manifest.require_provider(&request.provider)?;
-        let input = json!({"memory": request.memory, "state": request.state});
-        let reply = self.call(
-            &|| format!("provider `{}`", request.provider),
-            provider.handler(),
-            &input,
-        )?;
-        Ok(ProviderResult::from_reply(reply))
-    }
-
-    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        let mut results = Vec::new();
-        for hook in self.manifest.hooks_for(&event.event) {
-            results.push(self.call(
-                &|| format!("hook `{}` (handler `{}`)", event.event, hook.handler),
-                &hook.handler,
-                &event.payload,
-            )?);
-        }
-        Ok(Value::Array(results))
-    }
-
-    fn unload(&self) -> Result<(), PluginError> {
+    fn release(&self) -> Result<(), PluginError> {
         *self.lock() = Slot::Unloaded;
         Ok(())
     }

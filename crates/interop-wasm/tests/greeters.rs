@@ -108,10 +108,10 @@ fn all_greeters_answer_identically() {
     }
 }
 
-/// Seed 003's Rust and Go examples, written exactly as the seed shows them (raw `ft_*`
-/// imports, an exported `on_reload`), load and run unchanged.
+/// Compatibility with guests written against the raw `ft_*` imports with an exported
+/// `on_reload` (a Rust and a TinyGo-style Go example): they load and run unchanged.
 #[test]
-fn seed_003_style_guests_run_unchanged() {
+fn guests_written_against_the_raw_imports_run_unchanged() {
     for (dir, expected) in [
         ("go-seed003", "Hello from Go!"),
         ("rust-seed003", "seed003"),

@@ -192,3 +192,91 @@ fn oversized_input_is_refused_before_the_guest_runs() {
         .unwrap_err();
     assert_eq!(err.limit_name(), Some("message_size"), "{err}");
 }
+
+/// Loads the WAT `wat` with one action `run` under a 16 MiB memory limit.
+fn sixteen_mib(wat: &str) -> Result<interop_wasm::WasmPlugin, PluginError> {
+    let (backend, _cache) = backend();
+    common::try_load(
+        &backend,
+        &common::wat_dir(wat, &["run"], json!({"memoryMb": 16}), json!({})),
+    )
+}
+
+fn assert_memory_limit(result: Result<impl std::fmt::Debug, PluginError>) -> PluginError {
+    let err = result.expect_err("the memory limit must stop this");
+    assert_eq!(err.kind, ErrorKind::LimitExceeded, "{err}");
+    assert_eq!(err.limit_name(), Some("memory"), "{err}");
+    assert!(err.message.contains("16 MiB"), "{err}");
+    err
+}
+
+fn run(plugin: &interop_wasm::WasmPlugin) -> Result<interop_protocol::ActionResult, PluginError> {
+    plugin.invoke(&ActionInvoke::new("run", Value::Null))
+}
+
+#[test]
+fn memories_grown_one_after_another_share_one_memory_limit() {
+    // Three memories of 12 MiB each would be 36 MiB: the second growth is refused.
+    let plugin = sixteen_mib(
+        r#"(module
+          (memory (export "memory") 1) (memory $b 1) (memory $c 1)
+          (func (export "run")
+            (if (i32.eq (memory.grow 0 (i32.const 192)) (i32.const -1)) (then unreachable))
+            (if (i32.eq (memory.grow $b (i32.const 192)) (i32.const -1)) (then unreachable))
+            (if (i32.eq (memory.grow $c (i32.const 192)) (i32.const -1)) (then unreachable))))"#,
+    )
+    .unwrap();
+    assert_memory_limit(run(&plugin));
+}
+
+#[test]
+fn a_module_with_forty_memories_fails_to_load_with_the_memory_limit() {
+    let memories = "(memory 16)\n".repeat(40);
+    let err = assert_memory_limit(sixteen_mib(&format!(
+        r#"(module {memories} (func (export "run")))"#
+    )));
+    assert!(err.message.contains("40 memories"), "{err}");
+}
+
+#[test]
+fn initial_sizes_of_all_memories_and_tables_count_at_instantiation() {
+    // Two memories of 10 MiB.
+    assert_memory_limit(sixteen_mib(
+        r#"(module (memory 160) (memory 160) (func (export "run")))"#,
+    ));
+    // A table of 2^20 functions (8 MiB) beside a memory of 12 MiB.
+    assert_memory_limit(sixteen_mib(
+        r#"(module (memory 192) (table 1048576 funcref) (func (export "run")))"#,
+    ));
+}
+
+#[test]
+fn growing_a_table_in_a_loop_is_stopped_by_the_memory_limit() {
+    let plugin = sixteen_mib(
+        r#"(module (table $t 0 funcref)
+          (func (export "run")
+            (loop $l
+              (br_if $l (i32.ne (table.grow $t (ref.null func) (i32.const 65536)) (i32.const -1))))
+            unreachable))"#,
+    )
+    .unwrap();
+    assert_memory_limit(run(&plugin));
+}
+
+#[test]
+fn growth_refused_by_a_memory_s_own_maximum_does_not_use_up_the_limit() {
+    // A thousand attempts to grow a memory past its declared maximum of 2 pages fail as
+    // the spec says, and leave the whole limit to the other memory.
+    let plugin = sixteen_mib(
+        r#"(module (memory (export "memory") 1 2) (memory $big 0)
+          (func (export "run")
+            (local $i i32)
+            (loop $l
+              (if (i32.ne (memory.grow 0 (i32.const 100)) (i32.const -1)) (then unreachable))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))
+            (if (i32.eq (memory.grow $big (i32.const 200)) (i32.const -1)) (then unreachable))))"#,
+    )
+    .unwrap();
+    run(&plugin).unwrap();
+}

@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use interop_host::{ErrorKind, Host, PluginError};
@@ -47,6 +48,8 @@ pub struct Arena {
     /// A directory outside every grant.
     pub outside: PathBuf,
     neighbour: PathBuf,
+    /// When the bounded part of the case began (see [`Arena::start_clock`]).
+    clock: Mutex<Option<Instant>>,
 }
 
 impl Arena {
@@ -61,6 +64,7 @@ impl Arena {
             plugin_dir: base.join("plugin"),
             outside: base.join("outside"),
             neighbour: base.join("neighbour"),
+            clock: Mutex::new(None),
             _root: root,
         };
         for dir in [&arena.plugin_dir, &arena.outside, &arena.neighbour] {
@@ -77,6 +81,17 @@ impl Arena {
             }),
         );
         arena
+    }
+
+    /// Starts the clock of [`Expect::within`] now (a case calls it after loading its
+    /// plugin, so that the bound covers the call only); without it the bound covers the
+    /// whole case.
+    pub fn start_clock(&self) {
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+
+    fn clock(&self) -> Option<Instant> {
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The secret file in `outside/`.
@@ -201,7 +216,8 @@ impl Expect {
         self
     }
 
-    /// The case must end within `bound` (from the start of the call, not of the load).
+    /// The case must end within `bound`: from [`Arena::start_clock`] (the start of the
+    /// call, not of the load, for [`Case::invoke`]), else from the start of the case.
     pub fn within(mut self, bound: Duration) -> Expect {
         self.within = Some(bound);
         self
@@ -311,6 +327,7 @@ impl Case {
                 arena.write(path, contents);
             }
             let plugin = load(host, &arena.manifest(manifest.clone()))?;
+            arena.start_clock();
             invoke(host, &plugin, action, input.clone())
         })
     }
@@ -380,7 +397,7 @@ pub fn run(case: &Case) -> Report {
             (case.attack)(&arena, &host)
         }))
         .map_err(|_| "the attack panicked the harness (or the host)".to_owned())?;
-        let took = call_started.elapsed();
+        let took = arena.clock().unwrap_or(call_started).elapsed();
         case.expect.check(&outcome)?;
         if let Some(bound) = case.expect.within {
             if took > bound {

@@ -90,3 +90,31 @@ pub fn load_with(backend: &WasmBackend, dir: PluginDir, functions: HostFunctions
         dir,
     }
 }
+
+/// A plugin `guest` whose module is the WAT text `wat`, with one action per name in
+/// `actions` and the manifest's `limits` and `permissions`.
+pub fn wat_dir(wat: &str, actions: &[&str], limits: Value, permissions: Value) -> PluginDir {
+    let actions: Vec<Value> = actions
+        .iter()
+        .map(|a| serde_json::json!({"name": a}))
+        .collect();
+    plugin_dir(
+        serde_json::json!({
+            "name": "guest", "version": "1.0.0",
+            "interop": {"protocol": "wasm", "wasmPath": "guest.wat"},
+            "actions": actions,
+            "limits": limits,
+            "permissions": permissions
+        }),
+        &[("guest.wat", wat.as_bytes())],
+    )
+}
+
+/// Loads `dir` with plain services, returning the load error instead of panicking.
+pub fn try_load(
+    backend: &WasmBackend,
+    dir: &PluginDir,
+) -> Result<WasmPlugin, interop_protocol::PluginError> {
+    let services = HostServices::new(Policy::from_manifest(&dir.loaded).unwrap());
+    backend.load_plugin(&dir.loaded, services)
+}

@@ -1,0 +1,52 @@
+//! WASI commands: a module's `_start` run with arguments and the process's stdio
+//! ([`crate::WasmBackend::run_command`], behind `interop run`).
+
+use std::path::Path;
+
+use interop_protocol::PluginError;
+use interop_sandbox::HostServices;
+use wasmtime::{ExternType, Module};
+use wasmtime_wasi::I32Exit;
+
+use crate::engine::Runtime;
+use crate::failure::first_line;
+use crate::instance::{enter, instantiate_with, prepare};
+use crate::state::State;
+use crate::stdio::CapturedOutput;
+use crate::wasi;
+
+/// Runs a WASI command module's `_start` (read from `origin`); see
+/// [`crate::WasmBackend::run_command`].
+pub(crate) fn run_command(
+    runtime: &Runtime,
+    module: &Module,
+    origin: &Path,
+    services: HostServices,
+    args: &[String],
+) -> Result<i32, PluginError> {
+    let plugin = services.plugin().to_owned();
+    if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
+        return Err(PluginError::not_found(
+            "the module exports no `_start`: it is not a WASI command (plugins are called with `interop call`)",
+        )
+        .in_plugin(plugin));
+    }
+    let pre = prepare(runtime, module, origin, services.policy())?;
+    let services = services.for_instance();
+    let ctx = wasi::command_ctx(&services, args);
+    let stdio = CapturedOutput::new(services.clone());
+    let (mut store, instance) = instantiate_with(runtime, &pre, State::new(ctx, services, stdio))?;
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .map_err(|e| PluginError::invalid_input(first_line(&e)).in_plugin(&plugin))?;
+    // An exit is the command's answer, not a failure.
+    enter(&mut store, &|| "`_start`".into(), |store| {
+        match start.call(store, ()) {
+            Ok(()) => Ok(0),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => Ok(exit.0),
+                None => Err(e),
+            },
+        }
+    })
+}

@@ -1,0 +1,111 @@
+//! Instantiation and every entry into a guest.
+//!
+//! [`prepare`] checks a module against the limits that do not depend on running it and
+//! links it; [`instantiate`] makes a store for one instance (its own host services, so
+//! that its calls have their own deadline, and its limiter), the instance, and runs its
+//! `_initialize`. Every entry into the guest, those two included, goes through [`enter`],
+//! which sets the call's deadline and fuel and reports a failure as the host's error.
+
+use std::path::Path;
+
+use interop_protocol::PluginError;
+use interop_sandbox::{HostServices, Policy};
+use wasmtime::{Instance, InstancePre, Module, Store};
+
+use crate::engine::{deadline_ticks, Runtime};
+use crate::failure::{classify, first_line};
+use crate::limits;
+use crate::state::State;
+use crate::wasi;
+
+/// Checks that `module` (read from `origin`) stays within what one instance may define,
+/// and links it against the host API and WASI.
+pub(crate) fn prepare(
+    runtime: &Runtime,
+    module: &Module,
+    origin: &Path,
+    policy: &Policy,
+) -> Result<InstancePre<State>, PluginError> {
+    limits::check_counts(module, policy.memory_bytes).map_err(|why| {
+        PluginError::limit("memory", format!("`{}` {why}", origin.display()))
+            .in_plugin(&policy.plugin)
+    })?;
+    runtime.linker.instantiate_pre(module).map_err(|e| {
+        PluginError::invalid_input(format!(
+            "`{}` cannot be linked: {} (the imports a module may use are in docs/abi.md)",
+            origin.display(),
+            first_line(&e)
+        ))
+        .in_plugin(&policy.plugin)
+    })
+}
+
+/// A store for `services`' plugin with its limits set, and the instance of `pre` in it
+/// (its `_initialize` run, its `memory` noted).
+pub(crate) fn instantiate(
+    runtime: &Runtime,
+    pre: &InstancePre<State>,
+    services: &HostServices,
+) -> Result<(Store<State>, Instance), PluginError> {
+    let services = services.for_instance();
+    let (ctx, stdio) = wasi::plugin_ctx(&services);
+    instantiate_with(runtime, pre, State::new(ctx, services, stdio))
+}
+
+/// As [`instantiate`], with the store's state given (its services made for this instance).
+pub(crate) fn instantiate_with(
+    runtime: &Runtime,
+    pre: &InstancePre<State>,
+    state: State,
+) -> Result<(Store<State>, Instance), PluginError> {
+    let mut store = Store::new(&runtime.slot.engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_trap();
+    // The start function, if any, runs here.
+    let instance = enter(&mut store, &|| "instantiation".into(), |store| {
+        pre.instantiate(store)
+    })?;
+    let memory = instance.get_memory(&mut store, "memory");
+    store.data_mut().memory = memory;
+    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+        enter(&mut store, &|| "`_initialize`".into(), |store| {
+            init.call(store, ())
+        })?;
+    }
+    Ok((store, instance))
+}
+
+/// Runs `f`, one entry into the guest named by `what`, within the policy's limits: the
+/// call's deadline is set for the host services (sleeps, fetches, `poll_oneoff`) and the
+/// epoch, fuel is refilled, and the limiter's record of refusals cleared. Afterwards the
+/// deadline is cleared and captured output flushed; a failure comes back as the error
+/// the host sees ([`classify`]).
+pub(crate) fn enter<R>(
+    store: &mut Store<State>,
+    what: &dyn Fn() -> String,
+    f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<R>,
+) -> Result<R, PluginError> {
+    let state = store.data_mut();
+    state.limits.refused = None;
+    let policy = state.services.policy();
+    let (timeout, fuel) = (policy.timeout, policy.fuel);
+    if let Some(fuel) = fuel {
+        store
+            .set_fuel(fuel)
+            .map_err(|e| PluginError::internal(first_line(&e)))?;
+    }
+    store.data().services.start_call();
+    store.set_epoch_deadline(deadline_ticks(timeout));
+    let result = f(store);
+    let state = store.data();
+    state.services.set_deadline(None);
+    state.stdio.flush();
+    result.map_err(|e| {
+        classify(
+            &e,
+            &what(),
+            state.services.policy(),
+            state.limits.refused.as_deref(),
+        )
+    })
+}
