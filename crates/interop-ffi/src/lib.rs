@@ -7,9 +7,10 @@
 //!   platform's file names;
 //! - the native plugin ABI ([`abi`]): the `extern "C"` descriptor a shared library exports,
 //!   JSON in and out, and the host callback table (log, and every host function by name);
-//! - [`NativePlugin`], a library speaking that ABI loaded in-process behind the
-//!   [`interop_protocol::Plugin`] trait, with load-time checks that turn a wrong library
-//!   into an error instead of a crash;
+//! - [`NativePlugin`], a library speaking that ABI loaded in-process: its entry points are
+//!   [`interop_protocol::dispatch::Handlers`] (so it is a [`interop_protocol::Plugin`]
+//!   through the one dispatch path), with load-time checks that turn a wrong library into
+//!   an error instead of a crash;
 //! - [`FfiBackend`], the [`interop_sandbox::Backend`] for `protocol: "ffi"`.
 //!
 //! It does not own the policy or the host functions (`interop-sandbox` does; the callback

@@ -5,17 +5,17 @@
 //! inside the plugin directory (symlinks resolved), it is a shared object of this
 //! platform's format, it exports the entry symbol, its descriptor has this host's ABI
 //! version, a large enough size, the manifest's name and every entry point the manifest
-//! needs. Calls are serialised per plugin (a mutex around its state), since a C plugin
+//! needs. Requests reach the entry points through [`Handlers`], the one dispatch path:
+//! `invoke` runs actions, `get_provider` providers, `on_event` hooks. Calls are serialised
+//! per plugin (a mutex around its state), since a C plugin
 //! need not be thread-safe; requests and replies are held to the policy's message size.
 
 use std::ffi::{c_void, CStr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use interop_protocol::{
-    plugin::unloaded, ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest,
-    Plugin, PluginError, ProviderGet, ProviderResult,
-};
+use interop_protocol::dispatch::{HandlerCall, HandlerKind, Handlers};
+use interop_protocol::{plugin::unloaded, ErrorKind, LoadedManifest, Manifest, PluginError};
 use interop_sandbox::HostServices;
 use serde_json::{json, Value};
 
@@ -220,22 +220,17 @@ impl NativePlugin {
     }
 
     /// Calls `entry(handler, input)` and reads the reply as JSON.
-    fn call(
-        &self,
-        which: &str,
-        entry: EntryFn,
-        handler: &str,
-        input: &Value,
-    ) -> Result<Value, PluginError> {
+    fn call(&self, call: &HandlerCall<'_>, entry: EntryFn) -> Result<Value, PluginError> {
         let name = &self.manifest.name;
-        let input = serde_json::to_vec(input).map_err(|e| {
+        let handler = call.handler;
+        let input = serde_json::to_vec(call.input).map_err(|e| {
             PluginError::internal(format!("cannot encode input: {e}")).in_plugin(name)
         })?;
         if input.len() > self.max_message {
             return Err(PluginError::limit(
                 "message_size",
                 format!(
-                    "{which} `{handler}`: input of {} bytes exceeds the {}-byte message limit",
+                    "{call}: input of {} bytes exceeds the {}-byte message limit",
                     input.len(),
                     self.max_message
                 ),
@@ -250,7 +245,7 @@ impl NativePlugin {
         let mut out_len: usize = 0;
         // SAFETY: the plugin's entry point gets its own state, pointers to buffers alive
         // for the call and to the out-parameters; calls are serialised by `state`.
-        let code = guard(name, which, || unsafe {
+        let code = guard(name, &call.to_string(), || unsafe {
             entry(
                 state.ptr,
                 handler.as_ptr(),
@@ -267,7 +262,7 @@ impl NativePlugin {
             return Err(PluginError::limit(
                 "message_size",
                 format!(
-                    "{which} `{handler}`: reply of {} bytes exceeds the {}-byte message limit",
+                    "{call}: reply of {} bytes exceeds the {}-byte message limit",
                     reply.len(),
                     self.max_message
                 ),
@@ -280,12 +275,12 @@ impl NativePlugin {
                     return Ok(Value::Null);
                 }
                 serde_json::from_slice(&reply).map_err(|e| {
-                    PluginError::parse(format!("{which} `{handler}` returned invalid JSON: {e}"))
+                    PluginError::parse(format!("{call} returned invalid JSON: {e}"))
                         .in_plugin(name)
                 })
             }
             status::NOT_FOUND => Err(PluginError::not_found(format!(
-                "the library has no handler `{handler}` for {which}"
+                "{call}: the library has no handler `{handler}`"
             ))
             .in_plugin(name)),
             code => {
@@ -293,9 +288,7 @@ impl NativePlugin {
                     serde_json::from_slice::<PluginError>(&reply).unwrap_or_else(|_| {
                         let text = String::from_utf8_lossy(&reply).trim().to_owned();
                         if text.is_empty() {
-                            PluginError::exec(format!(
-                                "{which} `{handler}` failed with status {code}"
-                            ))
+                            PluginError::exec(format!("{call} failed with status {code}"))
                         } else {
                             PluginError::exec(text)
                         }
@@ -425,36 +418,22 @@ fn read_descriptor(
     Ok(desc)
 }
 
-impl Plugin for NativePlugin {
-    fn manifest(&self) -> &Manifest {
+impl Handlers for NativePlugin {
+    fn declared(&self) -> &Manifest {
         &self.manifest
     }
 
-    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self.manifest.require_action(&request.action)?;
-        let entry = self.entry("invoke", self.desc.invoke)?;
-        let reply = self.call("action", entry, action.handler(), &request.input)?;
-        Ok(ActionResult::from_reply(reply))
+    fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
+        let (which, entry) = match call.kind {
+            HandlerKind::Action => ("invoke", self.desc.invoke),
+            HandlerKind::Provider => ("get_provider", self.desc.get_provider),
+            HandlerKind::Hook => ("on_event", self.desc.on_event),
+        };
+        let entry = self.entry(which, entry)?;
+        self.call(call, entry)
     }
 
-    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self.manifest.require_provider(&request.provider)?;
-        let entry = self.entry("get_provider", self.desc.get_provider)?;
-        let input = json!({ "memory": request.memory, "state": request.state });
-        let reply = self.call("provider", entry, provider.handler(), &input)?;
-        Ok(ProviderResult::from_reply(reply))
-    }
-
-    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        let mut results = Vec::new();
-        for hook in self.manifest.hooks_for(&event.event) {
-            let entry = self.entry("on_event", self.desc.on_event)?;
-            results.push(self.call("hook", entry, &hook.handler, &event.payload)?);
-        }
-        Ok(Value::Array(results))
-    }
-
-    fn unload(&self) -> Result<(), PluginError> {
+    fn release(&self) -> Result<(), PluginError> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if state.loaded {
             state.loaded = false;
@@ -472,7 +451,7 @@ impl Plugin for NativePlugin {
 
 impl Drop for NativePlugin {
     fn drop(&mut self) {
-        let _ = Plugin::unload(self);
+        let _ = self.release();
         // The library goes before the host table it may point into.
         drop(self.library.take());
     }
