@@ -126,7 +126,7 @@ fn plugin_abi(c: &mut Criterion) {
         b.iter(|| greeter.invoke(black_box(&bye)).expect("farewell"))
     });
 
-    if std::env::var_os(interop_ffi::RUNNER_ENV).is_some() {
+    if std::env::var_os(interop_host::isolation::RUNNER_ENV).is_some() {
         let host = interop_host::Host::new();
         match host.load(repo().join("examples/plugins/native-segfault/plugin.json")) {
             Ok(isolated) => {

@@ -16,7 +16,8 @@
 //! It does not own the policy or the host functions (`interop-sandbox` does; the callback
 //! table only adapts them), and it does not run child processes: isolated mode
 //! (`isolated: true`) is delegated to a subprocess backend handed to
-//! [`FfiBackend::with_isolation`] by whoever composes the backends (the host).
+//! [`FfiBackend::with_isolation`] by whoever composes the backends (the host, whose
+//! `interop_host::isolation` is also the runner serving the library in the child).
 //!
 //! ```no_run
 //! use interop_ffi::{Arg, Library, Type, Value};
@@ -33,11 +34,12 @@ mod backend;
 mod error;
 mod function;
 mod host;
+mod isolated;
 mod library;
 mod plugin;
 mod types;
 
-pub use backend::{default_runner, FfiBackend, RUNNER_ENV, SERVE_SUBCOMMAND};
+pub use backend::{FfiBackend, RUNNER_ARG};
 pub use error::FfiError;
 pub use function::Function;
 pub use host::NativeHost;

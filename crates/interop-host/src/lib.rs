@@ -16,12 +16,15 @@
 //! the application's own host functions. It owns no engine: each backend crate provides
 //! a [`Backend`] (enabled by this crate's cargo features `wasm`, `ffi`, `js`, `ipc`), and
 //! every plugin reaches the host only through the [`HostServices`] built here from its
-//! manifest's policy.
+//! manifest's policy. With the `ffi` and `ipc` features, [`isolation`] is the runner of
+//! isolated native plugins, which any application can be.
 #![deny(missing_docs)]
 
 mod backends;
 mod error;
 mod host;
+#[cfg(all(feature = "ffi", feature = "ipc"))]
+pub mod isolation;
 
 pub use error::HostError;
 pub use host::{discover, Host, LoadOutcome};

@@ -1,8 +1,7 @@
-//! `interop ffi call`: a C function called with types declared on the command line; and
-//! `interop ffi-serve` (hidden): isolated mode's runner, serving one native plugin
-//! in-process over stdio so that the parent host sees an ordinary subprocess plugin.
+//! `interop ffi call`: a C function called with types declared on the command line.
+//! (`interop ffi-serve <plugin.json>`, isolated mode's runner, is served before the
+//! command line is parsed: see `main` and `interop_host::isolation`.)
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -115,92 +114,4 @@ pub fn run(args: FfiArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// The native plugin's manifest (plugin.json).
-    manifest: PathBuf,
-}
-
-/// Serves the native plugin of `manifest` over stdin/stdout until the host closes it.
-/// Host calls the plugin makes go back to the parent host, which checks and audits them.
-#[cfg(feature = "ipc")]
-pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    use std::sync::Arc;
-
-    use interop_ffi::{NativeHost, NativePlugin};
-    use interop_protocol::{Plugin, PluginError};
-    use interop_sandbox::LogLevel;
-    use serde_json::{json, Value};
-
-    struct Parent(interop_ipc::HostClient);
-    impl NativeHost for Parent {
-        fn log(&self, level: LogLevel, message: &str) {
-            let level = format!("{level:?}").to_ascii_lowercase();
-            let _ = self
-                .0
-                .call("log", json!({ "level": level, "message": message }));
-        }
-        fn call(&self, function: &str, args: Value) -> Result<Value, PluginError> {
-            self.0.call(function, args)
-        }
-    }
-
-    let loaded = interop_protocol::load_manifest(&args.manifest)?;
-    let max_message = loaded.manifest.limits.max_message_bytes();
-    interop_ipc::serve_stdio_with(|client| -> Arc<dyn Plugin> {
-        match NativePlugin::load_with_host(&loaded, Arc::new(Parent(client)), max_message) {
-            Ok(plugin) => Arc::new(plugin),
-            Err(error) => {
-                eprintln!("interop ffi-serve: {error}");
-                Arc::new(Unloadable {
-                    manifest: loaded.manifest.clone(),
-                    error,
-                })
-            }
-        }
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Without the ipc backend there is no transport to serve over.
-#[cfg(not(feature = "ipc"))]
-pub fn run_serve(_args: ServeArgs) -> anyhow::Result<ExitCode> {
-    bail!("`interop ffi-serve` needs the `ipc` feature (isolated mode serves over its stdio transport)")
-}
-
-/// A plugin whose library could not be loaded in the runner: every call reports why.
-#[cfg(feature = "ipc")]
-struct Unloadable {
-    manifest: interop_protocol::Manifest,
-    error: interop_protocol::PluginError,
-}
-
-#[cfg(feature = "ipc")]
-impl interop_protocol::Plugin for Unloadable {
-    fn manifest(&self) -> &interop_protocol::Manifest {
-        &self.manifest
-    }
-    fn invoke(
-        &self,
-        _: &interop_protocol::ActionInvoke,
-    ) -> Result<interop_protocol::ActionResult, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn get_provider(
-        &self,
-        _: &interop_protocol::ProviderGet,
-    ) -> Result<interop_protocol::ProviderResult, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn on_event(
-        &self,
-        _: &interop_protocol::HookEvent,
-    ) -> Result<serde_json::Value, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn unload(&self) -> Result<(), interop_protocol::PluginError> {
-        Ok(())
-    }
 }
