@@ -4,7 +4,8 @@
 //! - ad-hoc calls of C functions with types declared at run time ([`Library`],
 //!   [`Function`], [`Type`], [`Arg`], [`Value`]), on libloading for symbols and libffi for
 //!   the calling convention, with short library names (`c`, `m`, `z`) resolved to the
-//!   platform's file names;
+//!   platform's file names, and types and arguments read from text (`i32`, `cstr:123`:
+//!   [`OwnedArg`]);
 //! - the native plugin ABI ([`abi`]): the `extern "C"` descriptor a shared library exports,
 //!   JSON in and out, and the host callback table (log, and every host function by name);
 //! - [`NativePlugin`], a library speaking that ABI loaded in-process: its entry points are
@@ -36,6 +37,7 @@ mod function;
 mod host;
 mod isolated;
 mod library;
+mod parse;
 mod plugin;
 mod types;
 
@@ -44,5 +46,6 @@ pub use error::FfiError;
 pub use function::Function;
 pub use host::NativeHost;
 pub use library::Library;
+pub use parse::{OwnedArg, ParseError};
 pub use plugin::{library_path, NativePlugin};
 pub use types::{Arg, Type, Value};
