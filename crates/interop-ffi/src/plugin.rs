@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use crate::abi::{
     status, EntryFn, EntrySymbolFn, FreeFn, HostApi, PluginDescriptor, ABI_VERSION, ENTRY_SYMBOL,
 };
-use crate::host::{HostCtx, NativeHost};
+use crate::host_api::{HostCtx, NativeHost};
 
 /// A native plugin loaded in this process.
 pub struct NativePlugin {

@@ -1,4 +1,4 @@
-//! The host side of the native ABI's callback table: `log`, `call` and `free` adapted to
+//! The host API of native plugins: the callback table (`log`, `call` and `free`) adapted to
 //! a [`NativeHost`], normally the plugin's [`HostServices`], which do every policy check
 //! and audit record.
 //!

@@ -1,0 +1,184 @@
+//! The library file a manifest names (`interop.libraryPath`), found and checked before the
+//! dynamic loader sees it.
+//!
+//! The checks, each a clear [`PluginError`]: the path resolves (symlinks followed) inside
+//! the plugin directory; the file opens without blocking and is a regular file (a FIFO or
+//! a device is refused at once, see [`interop_protocol::files::open_regular`]); the open
+//! file still lies inside the plugin directory (so swapping a symlink after the check
+//! changes nothing); its first bytes are this platform's shared-object format. The loader
+//! is then given the open descriptor itself (`/proc/self/fd/N` on Linux), so that the file
+//! checked is the file loaded.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use interop_protocol::{Interop, LoadedManifest, PluginError};
+use serde_json::json;
+
+/// An open, checked library file.
+pub(crate) struct LibraryFile {
+    file: File,
+    /// The file's real path, for messages.
+    pub(crate) path: PathBuf,
+}
+
+/// The library file a manifest names, resolved inside its plugin directory.
+pub fn library_path(loaded: &LoadedManifest) -> Result<PathBuf, PluginError> {
+    let field = Field::of(loaded)?;
+    let dir = loaded.dir.canonicalize().map_err(|e| {
+        field.error(
+            PluginError::not_found,
+            format!("plugin directory {}: {e}", loaded.dir.display()),
+        )
+    })?;
+    let real = field.requested.canonicalize().map_err(|e| {
+        field.error(
+            PluginError::not_found,
+            format!(
+                "library `{}` ({}): {e} (build the plugin first; for the samples: cargo \
+                 xtask build-plugins)",
+                field.library_path,
+                field.requested.display()
+            ),
+        )
+    })?;
+    field.inside(&real, &dir)?;
+    Ok(real)
+}
+
+impl LibraryFile {
+    /// Finds, opens and checks the library `loaded` names (see the module docs).
+    pub(crate) fn open(loaded: &LoadedManifest) -> Result<LibraryFile, PluginError> {
+        let path = library_path(loaded)?;
+        let field = Field::of(loaded)?;
+        let mut file = interop_protocol::files::open_regular(&path).map_err(|e| {
+            let kind = match e.kind() {
+                std::io::ErrorKind::NotFound => PluginError::not_found,
+                std::io::ErrorKind::InvalidInput => PluginError::invalid_input,
+                _ => PluginError::fs,
+            };
+            field.error(
+                kind,
+                format!("library `{}` ({}): {e}", field.library_path, path.display()),
+            )
+        })?;
+        // The path may have changed since it was resolved: check the file actually open.
+        if let Ok(open) = std::fs::read_link(fd_path(&file)) {
+            let dir = loaded.dir.canonicalize().unwrap_or_else(|_| loaded.dir.clone());
+            field.inside(&open, &dir)?;
+        }
+        check_object_format(&mut file, &path, &field.plugin)?;
+        Ok(LibraryFile { file, path })
+    }
+
+    /// Loads the open file with the dynamic loader; the error is the loader's message.
+    ///
+    /// # Safety
+    /// Loading runs the library's initialisers in this process: the caller must trust the
+    /// library as much as its own code.
+    pub(crate) unsafe fn load(&self) -> Result<libloading::Library, String> {
+        let by_descriptor = fd_path(&self.file);
+        // SAFETY: the caller trusts the library (see above).
+        unsafe { libloading::Library::new(&by_descriptor) }.map_err(|e| {
+            use std::error::Error;
+            let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
+            why.replace(
+                &by_descriptor.display().to_string(),
+                &self.path.display().to_string(),
+            )
+        })
+    }
+}
+
+/// A path the loader can open that names the open file itself.
+fn fd_path(file: &File) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    if cfg!(target_os = "linux") {
+        PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
+    } else {
+        PathBuf::from(format!("/dev/fd/{}", file.as_raw_fd()))
+    }
+}
+
+/// `interop.libraryPath` of one manifest, for errors that name it.
+struct Field<'a> {
+    plugin: String,
+    manifest: &'a Path,
+    library_path: &'a str,
+    requested: PathBuf,
+}
+
+impl<'a> Field<'a> {
+    fn of(loaded: &'a LoadedManifest) -> Result<Field<'a>, PluginError> {
+        let plugin = loaded.manifest.name.clone();
+        let Interop::Ffi(ffi) = &loaded.manifest.interop else {
+            return Err(PluginError::internal(format!(
+                "plugin `{plugin}` is not an ffi plugin (protocol `{}`)",
+                loaded.manifest.interop.protocol()
+            ))
+            .in_plugin(plugin));
+        };
+        Ok(Field {
+            requested: loaded.resolve(&ffi.library_path),
+            library_path: &ffi.library_path,
+            manifest: &loaded.path,
+            plugin,
+        })
+    }
+
+    fn error(&self, kind: fn(String) -> PluginError, message: String) -> PluginError {
+        kind(format!(
+            "{}: interop.libraryPath: {message}",
+            self.manifest.display()
+        ))
+        .in_plugin(&self.plugin)
+    }
+
+    /// Refuses `real` unless it lies inside the plugin directory `dir`.
+    fn inside(&self, real: &Path, dir: &Path) -> Result<(), PluginError> {
+        if real.starts_with(dir) {
+            return Ok(());
+        }
+        Err(self
+            .error(
+                PluginError::denied,
+                format!(
+                    "library `{}` resolves to {}, outside the plugin directory {}",
+                    self.library_path,
+                    real.display(),
+                    dir.display()
+                ),
+            )
+            .with_data(json!({ "path": self.library_path })))
+    }
+}
+
+/// Checks the file's magic number against this platform's shared-object format, so that
+/// a text file or an image is refused with a clear message before the loader sees it.
+fn check_object_format(file: &mut File, path: &Path, plugin: &str) -> Result<(), PluginError> {
+    let mut magic = [0u8; 4];
+    let read = file.read(&mut magic).map_err(|e| {
+        PluginError::fs(format!("cannot read {}: {e}", path.display())).in_plugin(plugin)
+    })?;
+    let (ok, format) = if cfg!(target_os = "macos") {
+        let m = u32::from_le_bytes(magic);
+        (
+            matches!(
+                m,
+                0xfeedface | 0xfeedfacf | 0xcefaedfe | 0xcffaedfe | 0xbebafeca
+            ),
+            "a Mach-O dylib",
+        )
+    } else {
+        (magic == *b"\x7fELF", "an ELF shared object")
+    };
+    if read < 4 || !ok {
+        return Err(PluginError::parse(format!(
+            "{} is not a shared library: expected {format}",
+            path.display()
+        ))
+        .in_plugin(plugin));
+    }
+    Ok(())
+}
