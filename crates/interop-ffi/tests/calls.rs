@@ -8,8 +8,8 @@ use interop_ffi::{Arg, FfiError, Library, Type, Value};
 fn atoi_from_libc_with_declared_types() {
     let libc = Library::open("c").unwrap();
     let atoi = libc.func("atoi", Type::I64, &[Type::CStr]).unwrap();
-    // `atoi` returns an int: declared as i64 (as the seed does) the upper half is whatever
-    // the register held, so the i32 declaration is the exact one.
+    // `atoi` returns an int: declared as i64 (as ctypes-style callers often do) the upper
+    // half is whatever the register held, so the i32 declaration is the exact one.
     let atoi32 = libc.func("atoi", Type::I32, &[Type::CStr]).unwrap();
     assert_eq!(atoi32.call([Arg::from("123")]).unwrap(), Value::I32(123));
     assert_eq!(atoi32.call([Arg::from("-42")]).unwrap(), Value::I32(-42));
