@@ -20,12 +20,18 @@
 //! [`FfiBackend::with_isolation`] by whoever composes the backends (the host, whose
 //! `interop_host::isolation` is also the runner serving the library in the child).
 //!
+//! Calling a C function is running arbitrary native code in this process: [`Library::open`]
+//! and [`Function::call`] are `unsafe`, their callers answering for the library and for
+//! the declaration matching the function.
+//!
 //! ```no_run
 //! use interop_ffi::{Arg, Library, Type, Value};
 //!
-//! let libc = Library::open("c")?;
+//! // SAFETY: libc is loaded in this process already.
+//! let libc = unsafe { Library::open("c")? };
 //! let atoi = libc.func("atoi", Type::I32, &[Type::CStr])?;
-//! assert_eq!(atoi.call([Arg::from("123")])?, Value::I32(123));
+//! // SAFETY: `int atoi(const char *)` takes a NUL-terminated string, as declared.
+//! assert_eq!(unsafe { atoi.call([Arg::from("123")])? }, Value::I32(123));
 //! # Ok::<(), interop_ffi::FfiError>(())
 //! ```
 #![deny(missing_docs)]

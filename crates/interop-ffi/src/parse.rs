@@ -200,8 +200,14 @@ mod tests {
         let mut arg: OwnedArg = "cstr:123".parse().unwrap();
         assert_eq!(arg.ty(), Type::CStr);
         assert!(matches!(arg.as_arg(), Arg::CStr(c) if c.to_bytes() == b"123"));
-        assert!(matches!("f64:0".parse(), Ok(OwnedArg::Value(Arg::F64(0.0)))));
-        assert!(matches!("i32:-1".parse(), Ok(OwnedArg::Value(Arg::I32(-1)))));
+        assert!(matches!(
+            "f64:0".parse(),
+            Ok(OwnedArg::Value(Arg::F64(0.0)))
+        ));
+        assert!(matches!(
+            "i32:-1".parse(),
+            Ok(OwnedArg::Value(Arg::I32(-1)))
+        ));
         assert!(matches!(
             "pointer:0x10".parse(),
             Ok(OwnedArg::Value(Arg::Pointer(p))) if p as usize == 16

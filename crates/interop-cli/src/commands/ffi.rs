@@ -17,6 +17,11 @@ pub struct FfiArgs {
 enum FfiCommand {
     /// Call a C function with declared types, e.g.
     /// `interop ffi call c atoi --ret i32 --arg cstr:123`.
+    ///
+    /// This runs arbitrary native code in this process, with your privileges and no
+    /// sandbox: the library's initialisers run when it is opened, and a declaration or an
+    /// argument that does not match the function (`strlen` given `pointer:0`) is
+    /// undefined behaviour, from a crash to silent memory corruption, as in C.
     Call(CallArgs),
 }
 
@@ -43,10 +48,13 @@ pub fn run(args: FfiArgs) -> anyhow::Result<ExitCode> {
         .map(|spec| spec.parse().with_context(|| "--arg"))
         .collect::<anyhow::Result<_>>()?;
     let types: Vec<Type> = params.iter().map(OwnedArg::ty).collect();
-    let library = Library::open(&call.library)?;
+    // SAFETY: running the native code the user names, in this process, is what this
+    // command is for; its help says so.
+    let library = unsafe { Library::open(&call.library) }?;
     let function = library.func(&call.function, call.ret, &types)?;
     let mut args: Vec<Arg> = params.iter_mut().map(OwnedArg::as_arg).collect();
-    let value = function.call(&mut args[..])?;
+    // SAFETY: as above: the declaration and the arguments are the user's.
+    let value = unsafe { function.call(&mut args[..]) }?;
     drop(args);
     println!("{value}");
     for (i, p) in params.iter().enumerate() {
