@@ -15,6 +15,7 @@ use interop_protocol::{Interop, LoadedManifest, Plugin, PluginError, Protocol, S
 use interop_sandbox::{Backend, HostServices};
 
 use crate::isolated::Isolated;
+use crate::library_file::LibraryFile;
 use crate::NativePlugin;
 
 /// The first argument of a runner's command line: `<runner> ffi-serve <plugin.json>`
@@ -49,6 +50,10 @@ impl std::fmt::Debug for FfiBackend {
 impl FfiBackend {
     /// A backend that runs every native plugin in-process; `isolated: true` manifests are
     /// refused with an error saying how to enable isolation.
+    ///
+    /// In-process native code runs with the host's privileges: loading an `ffi` manifest
+    /// without `isolated: true` trusts its library as much as the application's own code
+    /// (see [`NativePlugin::load`]).
     pub fn new() -> Self {
         Self::default()
     }
@@ -94,7 +99,11 @@ impl Backend for FfiBackend {
             .in_plugin(name));
         };
         if !ffi.isolated {
-            return Ok(Box::new(NativePlugin::load(manifest, services)?));
+            // SAFETY: an in-process native plugin is trusted code (see `new`): the
+            // application loads this manifest, whose library is the plugin's code and is
+            // held to the ABI contract; `isolated: true` is the way not to trust it.
+            let plugin = unsafe { NativePlugin::load(manifest, services) }?;
+            return Ok(Box::new(plugin));
         }
         let Some(isolation) = &self.isolation else {
             return Err(PluginError::invalid_input(format!(
@@ -105,9 +114,9 @@ impl Backend for FfiBackend {
             ))
             .in_plugin(name));
         };
-        // Check what can be checked before starting a process: the library is inside the
-        // plugin directory and exists.
-        crate::plugin::library_path(manifest)?;
+        // Check what can be checked before starting a process: the library is a regular
+        // file inside the plugin directory, of this platform's shared-object format.
+        LibraryFile::open(manifest)?;
         let runner = (isolation.runner)().map_err(|what_to_do| {
             PluginError::invalid_input(format!(
                 "{}: `isolated: true` needs a runner executable: {what_to_do}",

@@ -22,7 +22,8 @@
 //!
 //! Calling a C function is running arbitrary native code in this process: [`Library::open`]
 //! and [`Function::call`] are `unsafe`, their callers answering for the library and for
-//! the declaration matching the function.
+//! the declaration matching the function. An in-process [`NativePlugin`] is trusted
+//! code in the same way; `isolated: true` runs a plugin's library in a child process.
 //!
 //! ```no_run
 //! use interop_ffi::{Arg, Library, Type, Value};
@@ -38,11 +39,13 @@
 
 pub mod abi;
 mod backend;
+mod descriptor;
 mod error;
 mod function;
 mod host_api;
 mod isolated;
 mod library;
+mod library_file;
 mod parse;
 mod plugin;
 mod types;
@@ -52,6 +55,7 @@ pub use error::FfiError;
 pub use function::Function;
 pub use host_api::NativeHost;
 pub use library::Library;
+pub use library_file::library_path;
 pub use parse::{OwnedArg, ParseError};
-pub use plugin::{library_path, NativePlugin};
+pub use plugin::NativePlugin;
 pub use types::{Arg, Type, Value};

@@ -11,6 +11,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
 use interop_protocol::{Interop, LoadedManifest, PluginError};
@@ -65,7 +66,10 @@ impl LibraryFile {
         })?;
         // The path may have changed since it was resolved: check the file actually open.
         if let Ok(open) = std::fs::read_link(fd_path(&file)) {
-            let dir = loaded.dir.canonicalize().unwrap_or_else(|_| loaded.dir.clone());
+            let dir = loaded
+                .dir
+                .canonicalize()
+                .unwrap_or_else(|_| loaded.dir.clone());
             field.inside(&open, &dir)?;
         }
         check_object_format(&mut file, &path, &field.plugin)?;
@@ -77,17 +81,66 @@ impl LibraryFile {
     /// # Safety
     /// Loading runs the library's initialisers in this process: the caller must trust the
     /// library as much as its own code.
-    pub(crate) unsafe fn load(&self) -> Result<libloading::Library, String> {
-        let by_descriptor = fd_path(&self.file);
+    pub(crate) unsafe fn load(self) -> Result<LoadedLibrary, String> {
+        let name = fd_path(&self.file);
         // SAFETY: the caller trusts the library (see above).
-        unsafe { libloading::Library::new(&by_descriptor) }.map_err(|e| {
-            use std::error::Error;
-            let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
-            why.replace(
-                &by_descriptor.display().to_string(),
-                &self.path.display().to_string(),
+        match unsafe { libloading::Library::new(&name) } {
+            Ok(library) => Ok(LoadedLibrary {
+                library: ManuallyDrop::new(library),
+                file: Some(self.file),
+                name,
+            }),
+            Err(e) => {
+                use std::error::Error;
+                let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
+                Err(why.replace(
+                    &name.display().to_string(),
+                    &self.path.display().to_string(),
+                ))
+            }
+        }
+    }
+}
+
+/// A library loaded from its open descriptor.
+///
+/// The loader knows a library by the name it was opened with, here `/proc/self/fd/N`, and
+/// hands out the library it already has for a name it knows: were descriptor `N` closed
+/// while the library is loaded, the next library opened through a descriptor numbered `N`
+/// would be taken for this one. So the descriptor stays open while the library is loaded,
+/// and for the life of the process if unloading leaves it loaded.
+pub(crate) struct LoadedLibrary {
+    library: ManuallyDrop<libloading::Library>,
+    file: Option<File>,
+    name: PathBuf,
+}
+
+impl LoadedLibrary {
+    /// The loaded library.
+    pub(crate) fn library(&self) -> &libloading::Library {
+        &self.library
+    }
+}
+
+impl Drop for LoadedLibrary {
+    fn drop(&mut self) {
+        // SAFETY: dropped once, here, and not used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.library) };
+        // SAFETY: with RTLD_NOLOAD the loader loads nothing: it only finds the library if
+        // it is still loaded (a reference dropped at once).
+        let still_loaded = unsafe {
+            libloading::os::unix::Library::open(
+                Some(&self.name),
+                libloading::os::unix::RTLD_LAZY | libc::RTLD_NOLOAD,
             )
-        })
+        }
+        .is_ok();
+        if still_loaded {
+            if let Some(file) = self.file.take() {
+                // Its number must not name another library: never closed.
+                let _ = std::os::fd::IntoRawFd::into_raw_fd(file);
+            }
+        }
     }
 }
 

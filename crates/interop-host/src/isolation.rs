@@ -108,10 +108,11 @@ pub fn serve(manifest: &Path) -> Result<(), PluginError> {
     let router = {
         let (peer, plugin) = (peer.clone(), plugin.clone());
         interop_ipc::protocol::plugin_router(plugin.clone()).blocking(INITIALIZE, move |_| {
+            if plugin.native.get().is_some() {
+                return Err(PluginError::invalid_input("`initialize` was sent twice").into());
+            }
             let native = load(&loaded, &policy, Parent(peer.clone()))?;
-            plugin.native.set(native).map_err(|_| {
-                RpcError::from(PluginError::invalid_input("`initialize` was sent twice"))
-            })?;
+            let _ = plugin.native.set(native);
             Ok(json!({"name": plugin.manifest.name, "protocolVersion": PROTOCOL_VERSION}))
         })
     };
@@ -135,8 +136,14 @@ pub fn serve(manifest: &Path) -> Result<(), PluginError> {
 }
 
 /// Loads the library.
-fn load(loaded: &LoadedManifest, policy: &Policy, parent: Parent) -> Result<NativePlugin, RpcError> {
-    NativePlugin::load_with_host(loaded, Arc::new(parent), policy.max_message_bytes)
+fn load(
+    loaded: &LoadedManifest,
+    policy: &Policy,
+    parent: Parent,
+) -> Result<NativePlugin, RpcError> {
+    // SAFETY: this process exists to run the library: whatever it does stays in here
+    // (the parent host confines and supervises it, and checks each host call).
+    unsafe { NativePlugin::load_with_host(loaded, Arc::new(parent), policy.max_message_bytes) }
         .map_err(RpcError::from)
 }
 
