@@ -120,6 +120,9 @@ pub fn serve(manifest: &Path) -> Result<(), PluginError> {
         let _runtime = interop_ipc::runtime::runtime()?.enter();
         interop_ipc::serve::stdio_streams()
     };
+    // The protocol has its own descriptors now: what the library prints goes to stderr
+    // (the host logs it) instead of corrupting the protocol on stdout.
+    keep_stdio_off_the_protocol();
     let label = plugin.manifest.name.clone();
     interop_ipc::runtime::block_on(async move {
         let options = PeerOptions {
@@ -135,16 +138,77 @@ pub fn serve(manifest: &Path) -> Result<(), PluginError> {
     plugin.release()
 }
 
-/// Loads the library.
+/// Loads the library, with the plugin's memory limit on this process.
 fn load(
     loaded: &LoadedManifest,
     policy: &Policy,
     parent: Parent,
 ) -> Result<NativePlugin, RpcError> {
+    limit_memory(policy.memory_bytes);
     // SAFETY: this process exists to run the library: whatever it does stays in here
     // (the parent host confines and supervises it, and checks each host call).
     unsafe { NativePlugin::load_with_host(loaded, Arc::new(parent), policy.max_message_bytes) }
         .map_err(RpcError::from)
+}
+
+/// Holds this process's data segment (heap and anonymous memory) to what it uses now plus
+/// `bytes`, so that the library gets the plugin's `limits.memoryMb` rather than the
+/// parent's process limit (which has a floor for interpreters). Never raises the limit.
+fn limit_memory(bytes: u64) {
+    const HEADROOM: u64 = 16 * 1024 * 1024; // threads the runtime may still start
+    let Some(used) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmData:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+    else {
+        return;
+    };
+    let mut current = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_DATA, &mut current) } != 0 {
+        return;
+    }
+    let wanted = used.saturating_add(bytes).saturating_add(HEADROOM) as libc::rlim_t;
+    let limit = libc::rlimit {
+        rlim_cur: wanted.min(current.rlim_cur),
+        rlim_max: wanted.min(current.rlim_max),
+    };
+    // SAFETY: setrlimit reads the struct it is given; lowering a limit needs no privilege.
+    if unsafe { libc::setrlimit(libc::RLIMIT_DATA, &limit) } != 0 {
+        tracing::warn!("cannot limit the runner's memory to the plugin's limit");
+    }
+}
+
+/// Points stdout at stderr and stdin at `/dev/null` when they are the protocol's pipes
+/// (of which the protocol holds duplicates by now), so that the library cannot write
+/// into the protocol or read from it by accident.
+fn keep_stdio_off_the_protocol() {
+    fn is_pipe(fd: libc::c_int) -> bool {
+        // SAFETY: fstat writes into the zeroed struct it is given.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: as above; `fd` is a descriptor number, possibly closed (then -1).
+        unsafe { libc::fstat(fd, &mut stat) == 0 && stat.st_mode & libc::S_IFMT == libc::S_IFIFO }
+    }
+    // SAFETY: dup2, open and close on descriptors this process owns; the protocol's
+    // duplicates are separate descriptors, unaffected.
+    unsafe {
+        if is_pipe(1) {
+            libc::dup2(2, 1);
+        }
+        if is_pipe(0) {
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            if null >= 0 {
+                libc::dup2(null, 0);
+                libc::close(null);
+            }
+        }
+    }
 }
 
 /// The host of a library served by the runner: the parent, over the connection.
