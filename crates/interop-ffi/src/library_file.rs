@@ -27,32 +27,14 @@ pub(crate) struct LibraryFile {
 /// The library file a manifest names, resolved inside its plugin directory.
 pub fn library_path(loaded: &LoadedManifest) -> Result<PathBuf, PluginError> {
     let field = Field::of(loaded)?;
-    let dir = loaded.dir.canonicalize().map_err(|e| {
-        field.error(
-            PluginError::not_found,
-            format!("plugin directory {}: {e}", loaded.dir.display()),
-        )
-    })?;
-    let real = field.requested.canonicalize().map_err(|e| {
-        field.error(
-            PluginError::not_found,
-            format!(
-                "library `{}` ({}): {e} (build the plugin first; for the samples: cargo \
-                 xtask build-plugins)",
-                field.library_path,
-                field.requested.display()
-            ),
-        )
-    })?;
-    field.inside(&real, &dir)?;
-    Ok(real)
+    field.resolve(loaded).map(|(real, _)| real)
 }
 
 impl LibraryFile {
     /// Finds, opens and checks the library `loaded` names (see the module docs).
     pub(crate) fn open(loaded: &LoadedManifest) -> Result<LibraryFile, PluginError> {
-        let path = library_path(loaded)?;
         let field = Field::of(loaded)?;
+        let (path, dir) = field.resolve(loaded)?;
         let mut file = interop_protocol::files::open_regular(&path).map_err(|e| {
             let kind = match e.kind() {
                 std::io::ErrorKind::NotFound => PluginError::not_found,
@@ -66,10 +48,6 @@ impl LibraryFile {
         })?;
         // The path may have changed since it was resolved: check the file actually open.
         if let Ok(open) = std::fs::read_link(fd_path(&file)) {
-            let dir = loaded
-                .dir
-                .canonicalize()
-                .unwrap_or_else(|_| loaded.dir.clone());
             field.inside(&open, &dir)?;
         }
         check_object_format(&mut file, &path, &field.plugin)?;
@@ -178,6 +156,29 @@ impl<'a> Field<'a> {
             manifest: &loaded.path,
             plugin,
         })
+    }
+
+    /// The library's real path and the plugin directory's, the first inside the second.
+    fn resolve(&self, loaded: &LoadedManifest) -> Result<(PathBuf, PathBuf), PluginError> {
+        let dir = loaded.dir.canonicalize().map_err(|e| {
+            self.error(
+                PluginError::not_found,
+                format!("plugin directory {}: {e}", loaded.dir.display()),
+            )
+        })?;
+        let real = self.requested.canonicalize().map_err(|e| {
+            self.error(
+                PluginError::not_found,
+                format!(
+                    "library `{}` ({}): {e} (build the plugin first; for the samples: cargo \
+                     xtask build-plugins)",
+                    self.library_path,
+                    self.requested.display()
+                ),
+            )
+        })?;
+        self.inside(&real, &dir)?;
+        Ok((real, dir))
     }
 
     fn error(&self, kind: fn(String) -> PluginError, message: String) -> PluginError {

@@ -26,6 +26,9 @@
 //! application called [`serve_if_runner`], else the file named by `$INTEROP_RUNNER`
 //! ([`RUNNER_ENV`]); with neither, loading an isolated plugin fails saying so.
 
+// The example above is about what `main` does first.
+#![allow(clippy::needless_doctest_main)]
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
