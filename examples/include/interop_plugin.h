@@ -12,7 +12,16 @@
  *
  * Memory: a buffer returned through `out` by the plugin is released by the host through
  * the plugin's free(); a buffer returned by host->call is released by the plugin through
- * host->free(). Strings carry explicit lengths and need no NUL, except `name`.
+ * host->free(), once. Strings carry explicit lengths and need no NUL, except `name`.
+ *
+ * Lengths: the host checks every length the plugin reports (*out_len, a host call's
+ * name and arguments, a log line) against the manifest's limits.maxMessageBytes before it
+ * reads a byte: longer is a limit_exceeded (message_size) error, never a read. A NULL
+ * pointer with a length is an error too.
+ *
+ * Trust: loaded in-process, the library runs with the host's privileges (a crash is the
+ * host's crash). With "isolated": true in the manifest it runs in a child process whose
+ * crash, exit or hang is reported as an error of the call.
  *
  * Threads: the host serialises calls into one plugin; host callbacks may be called from
  * any thread while the plugin is loaded.
@@ -59,6 +68,8 @@ typedef struct interop_host_api {
      * released with host->free. */
     int32_t (*call)(void *ctx, const uint8_t *name, size_t name_len, const uint8_t *args,
                     size_t args_len, uint8_t **out, size_t *out_len);
+    /* Releases a buffer host->call returned; any other pointer, or a second release, is
+     * ignored (and logged). */
     void (*free)(void *ctx, uint8_t *ptr, size_t len);
 } interop_host_api_t;
 

@@ -10,6 +10,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `interop ffi-serve <plugin.json>`: this binary is the runner of isolated native
+    // plugins (it serves the plugin and exits here), for its own hosts and for any
+    // application pointing INTEROP_RUNNER at it.
+    #[cfg(all(feature = "ffi", feature = "ipc"))]
+    interop_host::isolation::serve_if_runner();
     let cli = commands::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -79,11 +79,12 @@ fn calls(c: &mut Criterion) {
         })
     });
 
-    let libc = Library::open("c").expect("libc");
+    // SAFETY: libc is loaded in this process already.
+    let libc = unsafe { Library::open("c") }.expect("libc");
     let atoi = libc.func("atoi", Type::I32, &[Type::CStr]).expect("atoi");
-    g.bench_function("declared_types", |b| {
-        b.iter(|| atoi.call([Arg::from(black_box(input))]).expect("call"))
-    });
+    // SAFETY: declared as its prototype, `int atoi(const char *)`, given a C string.
+    let call = |input: &std::ffi::CStr| unsafe { atoi.call([Arg::from(input)]) }.expect("call");
+    g.bench_function("declared_types", |b| b.iter(|| call(black_box(input))));
 
     g.bench_function("raw_libffi_cpu", |b| {
         cpu(b, || {
@@ -92,11 +93,7 @@ fn calls(c: &mut Criterion) {
             unsafe { cif.call::<c_int>(code, &[libffi::middle::arg(&p)]) }
         })
     });
-    g.bench_function("declared_types_cpu", |b| {
-        cpu(b, || {
-            atoi.call([Arg::from(black_box(input))]).expect("call")
-        })
-    });
+    g.bench_function("declared_types_cpu", |b| cpu(b, || call(black_box(input))));
     g.finish();
 }
 
@@ -104,7 +101,8 @@ fn native_plugin(name: &str) -> NativePlugin {
     let loaded = load_manifest(repo().join(format!("examples/plugins/{name}/plugin.json")))
         .expect("manifest");
     let services = HostServices::new(Policy::from_manifest(&loaded).expect("policy"));
-    NativePlugin::load(&loaded, services)
+    // SAFETY: the repository's own sample plugins keep the ABI contract.
+    unsafe { NativePlugin::load(&loaded, services) }
         .unwrap_or_else(|e| panic!("{e}: run cargo xtask build-plugins"))
 }
 
@@ -126,7 +124,7 @@ fn plugin_abi(c: &mut Criterion) {
         b.iter(|| greeter.invoke(black_box(&bye)).expect("farewell"))
     });
 
-    if std::env::var_os(interop_ffi::RUNNER_ENV).is_some() {
+    if std::env::var_os(interop_host::isolation::RUNNER_ENV).is_some() {
         let host = interop_host::Host::new();
         match host.load(repo().join("examples/plugins/native-segfault/plugin.json")) {
             Ok(isolated) => {

@@ -2,11 +2,11 @@
 //!
 //! In-process ([`NativePlugin`]) is the default and the fast path. With `isolated: true`
 //! the library runs in a child process instead: the backend rewrites the manifest into a
-//! `subprocess` one whose command is the *runner* (the `interop` binary's hidden
-//! `ffi-serve` subcommand, which loads the library in-process there and serves it over
-//! stdio) and hands it to the subprocess backend it was given. This crate therefore never
-//! depends on the IPC backend: whoever has both (the host, the CLI) composes them with
-//! [`FfiBackend::with_isolation`].
+//! `subprocess` one whose command is the *runner* (an executable that serves one native
+//! plugin over stdio when started as `<runner> ffi-serve <plugin.json>`, see
+//! `interop_host::isolation`) and hands it to the subprocess backend it was given. This
+//! crate therefore never depends on the IPC backend: whoever has both (the host)
+//! composes them with [`FfiBackend::with_isolation`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,14 +14,17 @@ use std::sync::Arc;
 use interop_protocol::{Interop, LoadedManifest, Plugin, PluginError, Protocol, SubprocessInterop};
 use interop_sandbox::{Backend, HostServices};
 
+use crate::isolated::Isolated;
+use crate::library_file::LibraryFile;
 use crate::NativePlugin;
 
-/// The environment variable naming the runner binary for isolated mode (default: the
-/// current executable, when it is `interop`).
-pub const RUNNER_ENV: &str = "INTEROP_RUNNER";
+/// The first argument of a runner's command line: `<runner> ffi-serve <plugin.json>`
+/// serves the native plugin of `plugin.json` over stdin/stdout.
+pub const RUNNER_ARG: &str = "ffi-serve";
 
-/// The runner's subcommand that serves one native plugin over stdio.
-pub const SERVE_SUBCOMMAND: &str = "ffi-serve";
+/// Finds the runner executable when an isolated plugin is loaded, or says (as the error)
+/// what to do to have one.
+type RunnerResolver = Arc<dyn Fn() -> Result<PathBuf, String> + Send + Sync>;
 
 /// Loads native plugins: in-process, or in a child process when the manifest says
 /// `isolated: true` and isolation is configured.
@@ -33,13 +36,13 @@ pub struct FfiBackend {
 #[derive(Clone)]
 struct Isolation {
     subprocess: Arc<dyn Backend>,
-    runner: Option<PathBuf>,
+    runner: RunnerResolver,
 }
 
 impl std::fmt::Debug for FfiBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FfiBackend")
-            .field("isolation", &self.isolation.as_ref().map(|i| &i.runner))
+            .field("can_isolate", &self.can_isolate())
             .finish()
     }
 }
@@ -47,16 +50,27 @@ impl std::fmt::Debug for FfiBackend {
 impl FfiBackend {
     /// A backend that runs every native plugin in-process; `isolated: true` manifests are
     /// refused with an error saying how to enable isolation.
+    ///
+    /// In-process native code runs with the host's privileges: loading an `ffi` manifest
+    /// without `isolated: true` trusts its library as much as the application's own code
+    /// (see [`NativePlugin::load`]).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Enables isolated mode: `isolated: true` plugins are served by `runner ffi-serve
-    /// <plugin.json>` loaded through `subprocess` (a backend for `protocol: "subprocess"`).
-    /// With `runner` `None`, the runner is `$INTEROP_RUNNER`, else the current executable
-    /// if it is the `interop` binary.
-    pub fn with_isolation(mut self, subprocess: Arc<dyn Backend>, runner: Option<PathBuf>) -> Self {
-        self.isolation = Some(Isolation { subprocess, runner });
+    /// Enables isolated mode: `isolated: true` plugins are served by `<runner> ffi-serve
+    /// <plugin.json>` loaded through `subprocess` (a backend for `protocol:
+    /// "subprocess"`). `runner` is asked for the executable at each load, so that it may
+    /// follow the environment (`interop_host::isolation` resolves it).
+    pub fn with_isolation(
+        mut self,
+        subprocess: Arc<dyn Backend>,
+        runner: impl Fn() -> Result<PathBuf, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.isolation = Some(Isolation {
+            subprocess,
+            runner: Arc::new(runner),
+        });
         self
     }
 
@@ -64,16 +78,6 @@ impl FfiBackend {
     pub fn can_isolate(&self) -> bool {
         self.isolation.is_some()
     }
-}
-
-/// The runner binary: `$INTEROP_RUNNER`, else the current executable if it is `interop`.
-pub fn default_runner() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(RUNNER_ENV).filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(path));
-    }
-    let exe = std::env::current_exe().ok()?;
-    let stem = exe.file_stem()?.to_string_lossy().into_owned();
-    (stem == "interop").then_some(exe)
 }
 
 impl Backend for FfiBackend {
@@ -95,7 +99,11 @@ impl Backend for FfiBackend {
             .in_plugin(name));
         };
         if !ffi.isolated {
-            return Ok(Box::new(NativePlugin::load(manifest, services)?));
+            // SAFETY: an in-process native plugin is trusted code (see `new`): the
+            // application loads this manifest, whose library is the plugin's code and is
+            // held to the ABI contract; `isolated: true` is the way not to trust it.
+            let plugin = unsafe { NativePlugin::load(manifest, services) }?;
+            return Ok(Box::new(plugin));
         }
         let Some(isolation) = &self.isolation else {
             return Err(PluginError::invalid_input(format!(
@@ -106,21 +114,16 @@ impl Backend for FfiBackend {
             ))
             .in_plugin(name));
         };
-        // Check what can be checked before starting a process: the library is inside the
-        // plugin directory and exists.
-        crate::plugin::library_path(manifest)?;
-        let runner = isolation
-            .runner
-            .clone()
-            .or_else(default_runner)
-            .ok_or_else(|| {
-                PluginError::invalid_input(format!(
-                    "{}: `isolated: true` needs the runner binary (`interop`); set {RUNNER_ENV} \
-                 to its path",
-                    manifest.path.display()
-                ))
-                .in_plugin(name)
-            })?;
+        // Check what can be checked before starting a process: the library is a regular
+        // file inside the plugin directory, of this platform's shared-object format.
+        LibraryFile::open(manifest)?;
+        let runner = (isolation.runner)().map_err(|what_to_do| {
+            PluginError::invalid_input(format!(
+                "{}: `isolated: true` needs a runner executable: {what_to_do}",
+                manifest.path.display()
+            ))
+            .in_plugin(name)
+        })?;
         let plugin_json = manifest
             .path
             .canonicalize()
@@ -128,49 +131,10 @@ impl Backend for FfiBackend {
         let mut child = manifest.clone();
         child.manifest.interop = Interop::Subprocess(SubprocessInterop {
             command: runner.display().to_string(),
-            args: vec![
-                SERVE_SUBCOMMAND.to_owned(),
-                plugin_json.display().to_string(),
-            ],
+            args: vec![RUNNER_ARG.to_owned(), plugin_json.display().to_string()],
         });
         tracing::debug!(plugin = %name, runner = %runner.display(), "isolated native plugin");
         let plugin = isolation.subprocess.load(&child, services)?;
-        Ok(Box::new(Isolated {
-            manifest: manifest.manifest.clone(),
-            inner: plugin,
-        }))
-    }
-}
-
-/// An isolated plugin: the subprocess plugin, presenting the original `ffi` manifest.
-struct Isolated {
-    manifest: interop_protocol::Manifest,
-    inner: Box<dyn Plugin>,
-}
-
-impl Plugin for Isolated {
-    fn manifest(&self) -> &interop_protocol::Manifest {
-        &self.manifest
-    }
-    fn invoke(
-        &self,
-        request: &interop_protocol::ActionInvoke,
-    ) -> Result<interop_protocol::ActionResult, PluginError> {
-        self.inner.invoke(request)
-    }
-    fn get_provider(
-        &self,
-        request: &interop_protocol::ProviderGet,
-    ) -> Result<interop_protocol::ProviderResult, PluginError> {
-        self.inner.get_provider(request)
-    }
-    fn on_event(
-        &self,
-        event: &interop_protocol::HookEvent,
-    ) -> Result<serde_json::Value, PluginError> {
-        self.inner.on_event(event)
-    }
-    fn unload(&self) -> Result<(), PluginError> {
-        self.inner.unload()
+        Ok(Box::new(Isolated::new(manifest.manifest.clone(), plugin)))
     }
 }

@@ -102,13 +102,36 @@ impl Function {
         &self.params
     }
 
-    /// Calls the function. Each argument must match its declared type; buffers declared
-    /// `buffer_mut` or `buffer_out` are written by the callee, and a `buffer_out` vector is
-    /// truncated to the length the callee reported.
+    /// Calls the function. Each argument must match its declared type (checked: an
+    /// [`FfiError`] otherwise); buffers declared `buffer_mut` or `buffer_out` are written by
+    /// the callee, and a `buffer_out` vector is truncated to the length the callee
+    /// reported.
     ///
-    /// The call is as safe as the declaration is right: a declaration that does not match
-    /// the C function is undefined behaviour, as in C.
-    pub fn call<'a>(&self, mut args: impl AsMut<[Arg<'a>]>) -> Result<Value, FfiError> {
+    /// # Safety
+    /// This runs arbitrary native code in this process, which nothing here can check. The
+    /// caller must ensure that:
+    /// - the declaration matches the C function's prototype (return and parameter types,
+    ///   and how each buffer is passed);
+    /// - the arguments meet the function's own contract: a `pointer` is what the function
+    ///   expects there (`strlen` of a null `pointer` dereferences null), a buffer is as
+    ///   large as the function believes (a `buffer_out`'s capacity is the length it writes
+    ///   up to), a handle is still alive;
+    /// - what the function does besides (global state, threads, freeing memory it was
+    ///   given, keeping pointers past the call) breaks none of this program's invariants.
+    ///
+    /// Anything else is undefined behaviour, exactly as in C.
+    ///
+    /// ```compile_fail,E0133
+    /// use interop_ffi::{Arg, Library, Type};
+    ///
+    /// // SAFETY: libc's initialisers are already run by this process.
+    /// let libc = unsafe { Library::open("c") }.unwrap();
+    /// let strlen = libc.func("strlen", Type::Usize, &[Type::Pointer]).unwrap();
+    /// // Refused by the compiler: the call needs an `unsafe` block, whose author answers
+    /// // for the null pointer.
+    /// let _ = strlen.call([Arg::Pointer(std::ptr::null_mut())]);
+    /// ```
+    pub unsafe fn call<'a>(&self, mut args: impl AsMut<[Arg<'a>]>) -> Result<Value, FfiError> {
         let args = args.as_mut();
         if args.len() != self.params.len() {
             return Err(FfiError::ArgCount {
@@ -212,7 +235,8 @@ impl Function {
         // SAFETY: the cif was prepared from the declaration, the arguments were checked
         // against it and point into `slots`/`lens`/the caller's buffers, all alive for the
         // call; `ret` is large enough for any declared return type. The declaration
-        // matching the C function is the caller's contract (see above).
+        // matching the C function, and the arguments meeting its contract, are the
+        // caller's (see `# Safety`).
         unsafe {
             libffi::low::call_return_into(
                 self.cif.as_raw_ptr(),

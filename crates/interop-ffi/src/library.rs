@@ -30,14 +30,20 @@ impl std::fmt::Debug for Library {
 impl Library {
     /// Opens a library by path (anything with a `/` or a `.so`/`.dylib`/`.dll` name) or by
     /// short name (`c`, `m`, `z`).
-    pub fn open(name: &str) -> Result<Library, FfiError> {
+    ///
+    /// # Safety
+    /// Opening a library runs its initialisers, and those of the libraries it needs, in
+    /// this process: the caller must trust the library (the file a short name resolves to
+    /// depends on the loader's search path, e.g. `LD_LIBRARY_PATH`) as much as its own
+    /// code. Libraries this process has loaded already (`c`, `m`) run nothing new.
+    pub unsafe fn open(name: &str) -> Result<Library, FfiError> {
         if looks_like_file(name) {
-            return Self::open_path(Path::new(name));
+            // SAFETY: the caller's contract.
+            return unsafe { Self::open_path(Path::new(name)) };
         }
         let mut tried = Vec::new();
         for candidate in candidates(name) {
-            // SAFETY: loading a library runs its initialisers; opening a system library
-            // by name is what the caller asked for.
+            // SAFETY: loading runs the library's initialisers, which the caller trusts.
             match unsafe { libloading::Library::new(&candidate) } {
                 Ok(lib) => {
                     tracing::debug!(library = name, file = %candidate.display(), "opened");
@@ -56,8 +62,11 @@ impl Library {
     }
 
     /// Opens the library file at `path` (a bare file name is searched by the loader).
-    pub fn open_path(path: &Path) -> Result<Library, FfiError> {
-        // SAFETY: as in `open`: the caller chose the library and accepts its initialisers.
+    ///
+    /// # Safety
+    /// As for [`Library::open`].
+    pub unsafe fn open_path(path: &Path) -> Result<Library, FfiError> {
+        // SAFETY: loading runs the library's initialisers, which the caller trusts.
         let lib = unsafe { libloading::Library::new(path) }.map_err(|e| FfiError::Load {
             path: path.to_owned(),
             message: source_text(&e),
@@ -95,8 +104,9 @@ impl Library {
     /// Declares the C function `name` as `ret name(args...)`; see [`Type`] for how each
     /// declared type maps to C parameters.
     ///
-    /// The declaration is trusted: interop cannot check it against the library (C symbols
-    /// carry no types), so a wrong declaration is undefined behaviour, exactly as in C.
+    /// Declaring is safe; calling is not ([`Function::call`] is `unsafe`): interop cannot
+    /// check the declaration against the library (C symbols carry no types), so a wrong
+    /// declaration is undefined behaviour, exactly as in C.
     pub fn func(&self, name: &str, ret: Type, args: &[Type]) -> Result<Function, FfiError> {
         let code = self.symbol(name)?;
         Function::new(self.clone(), name, code, ret, args)

@@ -57,34 +57,8 @@ pub enum Type {
 }
 
 impl Type {
-    /// Parses the names used on the command line and in docs: `void`, `bool`, `i8`..`i64`,
-    /// `u8`..`u64`, `usize`, `f32`, `f64`, `cstr`, `pointer` (or `ptr`), `buffer`,
-    /// `buffer_mut`, `buffer_out`.
-    pub fn parse(name: &str) -> Option<Type> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "void" => Type::Void,
-            "bool" => Type::Bool,
-            "i8" => Type::I8,
-            "i16" => Type::I16,
-            "i32" | "int" => Type::I32,
-            "i64" | "long" => Type::I64,
-            "u8" => Type::U8,
-            "u16" => Type::U16,
-            "u32" => Type::U32,
-            "u64" => Type::U64,
-            "usize" | "size_t" => Type::Usize,
-            "f32" | "float" => Type::F32,
-            "f64" | "double" => Type::F64,
-            "cstr" | "str" | "string" => Type::CStr,
-            "pointer" | "ptr" => Type::Pointer,
-            "buffer" => Type::Buffer,
-            "buffer_mut" => Type::BufferMut,
-            "buffer_out" => Type::BufferOut,
-            _ => return None,
-        })
-    }
-
-    /// The name [`Type::parse`] reads.
+    /// The type's name, as written on the command line and in docs (and read by
+    /// `str::parse`).
     pub fn name(self) -> &'static str {
         match self {
             Type::Void => "void",
@@ -202,6 +176,29 @@ impl Arg<'_> {
     /// A `cstr` argument from Rust text; `None` if the text contains a NUL byte.
     pub fn cstr(text: &str) -> Option<Arg<'static>> {
         CString::new(text).ok().map(|s| Arg::CStr(Cow::Owned(s)))
+    }
+
+    /// The same argument, borrowed again (for another call).
+    pub fn reborrow(&mut self) -> Arg<'_> {
+        match self {
+            Arg::Bool(x) => Arg::Bool(*x),
+            Arg::I8(x) => Arg::I8(*x),
+            Arg::I16(x) => Arg::I16(*x),
+            Arg::I32(x) => Arg::I32(*x),
+            Arg::I64(x) => Arg::I64(*x),
+            Arg::U8(x) => Arg::U8(*x),
+            Arg::U16(x) => Arg::U16(*x),
+            Arg::U32(x) => Arg::U32(*x),
+            Arg::U64(x) => Arg::U64(*x),
+            Arg::Usize(x) => Arg::Usize(*x),
+            Arg::F32(x) => Arg::F32(*x),
+            Arg::F64(x) => Arg::F64(*x),
+            Arg::CStr(c) => Arg::CStr(Cow::Borrowed(&**c)),
+            Arg::Pointer(p) => Arg::Pointer(*p),
+            Arg::Buffer(b) => Arg::Buffer(b),
+            Arg::BufferMut(b) => Arg::BufferMut(b),
+            Arg::BufferOut(v) => Arg::BufferOut(v),
+        }
     }
 
     /// The declared type this argument is for.

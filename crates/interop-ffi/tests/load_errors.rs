@@ -227,3 +227,37 @@ fn a_library_outside_the_plugin_directory_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_fifo_or_a_directory_as_the_library_is_refused_at_once() {
+    // Opening a FIFO for reading blocks until a writer comes: the host would hang on a
+    // plugin directory holding one. It is opened non-blocking and refused instead.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("libplugin.so");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    write_manifest(dir.path(), "probe", "libplugin.so", "");
+    let loaded = load_manifest(dir.path().join("plugin.json")).unwrap();
+    let started = std::time::Instant::now();
+    let err = load(&loaded);
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    assert!(
+        err.message.contains(
+            "interop.libraryPath: library `libplugin.so` (", // its resolved path follows
+        ) && err
+            .message
+            .ends_with("a FIFO (named pipe) is not a regular file"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::create_dir(&fifo).unwrap();
+    let err = load(&loaded);
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    assert!(
+        err.message.ends_with("a directory is not a regular file"),
+        "{err}"
+    );
+}

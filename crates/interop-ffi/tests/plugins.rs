@@ -205,3 +205,27 @@ fn isolated_manifests_without_isolation_are_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn each_library_loaded_is_itself_even_after_others_were_unloaded() {
+    // Libraries are loaded through their open descriptor (`/proc/self/fd/N`), a name the
+    // loader remembers: one loaded earlier under a number since reused must not be
+    // handed back for another library.
+    for round in 0..3 {
+        for greeter in GREETERS {
+            let (host, _) = host_with_sink();
+            let plugin = host.load(common::sample(greeter)).unwrap();
+            assert_eq!(plugin.name(), *greeter, "round {round}");
+            let hello = host.invoke(greeter, "greet", json!("World")).unwrap();
+            assert_eq!(hello.text.as_deref(), Some("Hello, World!"));
+        }
+    }
+    let (host, _) = host_with_sink();
+    for greeter in GREETERS {
+        host.load(common::sample(greeter)).unwrap();
+    }
+    assert_eq!(
+        host.plugin_names(),
+        ["c-native-greeter", "rust-native-greeter"]
+    );
+}

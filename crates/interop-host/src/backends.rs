@@ -16,12 +16,11 @@ pub(crate) fn builtin() -> Vec<Arc<dyn Backend>> {
     backends.push(Arc::new(interop_wasm::WasmBackend::default()));
     #[cfg(all(feature = "ffi", not(feature = "ipc")))]
     backends.push(Arc::new(interop_ffi::FfiBackend::default()));
-    // With ipc, `isolated: true` native plugins run in `interop ffi-serve` children
-    // (runner: $INTEROP_RUNNER, else the current executable when it is `interop`).
+    // With ipc, `isolated: true` native plugins run in runner children (`isolation`).
     #[cfg(all(feature = "ffi", feature = "ipc"))]
     backends.push(Arc::new(interop_ffi::FfiBackend::default().with_isolation(
         Arc::new(interop_ipc::IpcBackend::subprocess()),
-        None,
+        crate::isolation::runner,
     )));
     #[cfg(feature = "js")]
     backends.push(Arc::new(interop_js::JsBackend::default()));

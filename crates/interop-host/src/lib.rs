@@ -17,7 +17,9 @@
 //! application's own host functions. It owns no engine: each backend crate provides a
 //! [`Backend`] (enabled by this crate's cargo features `wasm`, `ffi`, `js`, `ipc`), and
 //! every plugin reaches the host only through the [`HostServices`] built here from its
-//! policy: what its manifest requests, intersected with what the host grants.
+//! policy: what its manifest requests, intersected with what the host grants. With the
+//! `ffi` and `ipc` features, [`isolation`] is the runner of isolated native plugins,
+//! which any application can be.
 #![deny(missing_docs)]
 
 mod async_calls;
@@ -28,6 +30,8 @@ mod entry;
 mod error;
 mod grants_file;
 mod host;
+#[cfg(all(feature = "ffi", feature = "ipc"))]
+pub mod isolation;
 mod metrics;
 mod reload;
 

@@ -514,6 +514,9 @@ pub mod processes {
 /// Runs every case whose name or backend contains `filter` (all when `None`), prints one
 /// line per case and the counts per backend, and returns whether all passed.
 pub fn run_all(cases: Vec<Case>, filter: Option<&str>) -> bool {
+    // The suite's binary is also the runner of the isolated native plugins its hosts load
+    // (`ffi-isolated`): started as one, it serves the plugin and exits here.
+    interop_host::isolation::serve_if_runner();
     processes::become_subreaper();
     let selected: Vec<Case> = cases
         .into_iter()

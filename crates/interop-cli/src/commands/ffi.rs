@@ -1,12 +1,11 @@
-//! `interop ffi call`: a C function called with types declared on the command line; and
-//! `interop ffi-serve` (hidden): isolated mode's runner, serving one native plugin
-//! in-process over stdio so that the parent host sees an ordinary subprocess plugin.
+//! `interop ffi call`: a C function called with types declared on the command line.
+//! (`interop ffi-serve <plugin.json>`, isolated mode's runner, is served before the
+//! command line is parsed: see `main` and `interop_host::isolation`.)
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use interop_ffi::{Arg, Library, Type};
+use anyhow::Context;
+use interop_ffi::{Arg, Library, OwnedArg, Type};
 
 #[derive(Debug, clap::Args)]
 pub struct FfiArgs {
@@ -18,6 +17,11 @@ pub struct FfiArgs {
 enum FfiCommand {
     /// Call a C function with declared types, e.g.
     /// `interop ffi call c atoi --ret i32 --arg cstr:123`.
+    ///
+    /// This runs arbitrary native code in this process, with your privileges and no
+    /// sandbox: the library's initialisers run when it is opened, and a declaration or an
+    /// argument that does not match the function (`strlen` given `pointer:0`) is
+    /// undefined behaviour, from a crash to silent memory corruption, as in C.
     Call(CallArgs),
 }
 
@@ -29,178 +33,34 @@ struct CallArgs {
     function: String,
     /// Return type: void, bool, i8..i64, u8..u64, usize, f32, f64, cstr, pointer.
     #[arg(long, default_value = "void")]
-    ret: String,
+    ret: Type,
     /// An argument as TYPE:VALUE, in order (repeat): `cstr:123`, `f64:0.5`, `i32:-1`,
     /// `buffer:some text`, `buffer_mut:some text`, `buffer_out:CAPACITY`, `pointer:0x0`.
     #[arg(long = "arg", value_name = "TYPE:VALUE")]
     args: Vec<String>,
 }
 
-/// What an argument owns until the call is made.
-enum Owned {
-    Scalar(Arg<'static>),
-    Bytes(Type, Vec<u8>),
-}
-
-fn parse_arg(spec: &str) -> anyhow::Result<Owned> {
-    let (ty, value) = spec
-        .split_once(':')
-        .with_context(|| format!("`--arg {spec}`: expected TYPE:VALUE, e.g. cstr:123"))?;
-    let ty = Type::parse(ty).with_context(|| format!("`--arg {spec}`: unknown type `{ty}`"))?;
-    let bad = |e: &dyn std::fmt::Display| anyhow::anyhow!("`--arg {spec}`: {e}");
-    Ok(Owned::Scalar(match ty {
-        Type::Void => bail!("`--arg {spec}`: void is not an argument type"),
-        Type::Bool => Arg::Bool(value.parse().map_err(|e| bad(&e))?),
-        Type::I8 => Arg::I8(value.parse().map_err(|e| bad(&e))?),
-        Type::I16 => Arg::I16(value.parse().map_err(|e| bad(&e))?),
-        Type::I32 => Arg::I32(value.parse().map_err(|e| bad(&e))?),
-        Type::I64 => Arg::I64(value.parse().map_err(|e| bad(&e))?),
-        Type::U8 => Arg::U8(value.parse().map_err(|e| bad(&e))?),
-        Type::U16 => Arg::U16(value.parse().map_err(|e| bad(&e))?),
-        Type::U32 => Arg::U32(value.parse().map_err(|e| bad(&e))?),
-        Type::U64 => Arg::U64(value.parse().map_err(|e| bad(&e))?),
-        Type::Usize => Arg::Usize(value.parse().map_err(|e| bad(&e))?),
-        Type::F32 => Arg::F32(value.parse().map_err(|e| bad(&e))?),
-        Type::F64 => Arg::F64(value.parse().map_err(|e| bad(&e))?),
-        Type::CStr => Arg::cstr(value).ok_or_else(|| bad(&"contains a NUL byte"))?,
-        Type::Pointer => {
-            let addr = match value.strip_prefix("0x") {
-                Some(hex) => usize::from_str_radix(hex, 16).map_err(|e| bad(&e))?,
-                None => value.parse().map_err(|e| bad(&e))?,
-            };
-            Arg::Pointer(addr as *mut std::ffi::c_void)
-        }
-        Type::Buffer | Type::BufferMut => return Ok(Owned::Bytes(ty, value.as_bytes().to_vec())),
-        Type::BufferOut => {
-            let capacity: usize = value.parse().map_err(|e| bad(&e))?;
-            return Ok(Owned::Bytes(ty, vec![0; capacity]));
-        }
-    }))
-}
-
 pub fn run(args: FfiArgs) -> anyhow::Result<ExitCode> {
     let FfiCommand::Call(call) = args.command;
-    let ret =
-        Type::parse(&call.ret).with_context(|| format!("`--ret {}`: unknown type", call.ret))?;
-    let params: Vec<Owned> = call
+    let mut params: Vec<OwnedArg> = call
         .args
         .iter()
-        .map(|s| parse_arg(s))
+        .map(|spec| spec.parse().with_context(|| "--arg"))
         .collect::<anyhow::Result<_>>()?;
-    let types: Vec<Type> = params
-        .iter()
-        .map(|p| match p {
-            Owned::Scalar(a) => a.ty(),
-            Owned::Bytes(t, _) => *t,
-        })
-        .collect();
-    let library = Library::open(&call.library)?;
-    let function = library.func(&call.function, ret, &types)?;
-    let mut params = params;
-    let mut args: Vec<Arg> = Vec::with_capacity(params.len());
-    for p in params.iter_mut() {
-        args.push(match p {
-            Owned::Scalar(a) => std::mem::replace(a, Arg::Bool(false)),
-            Owned::Bytes(Type::Buffer, b) => Arg::Buffer(b),
-            Owned::Bytes(Type::BufferMut, b) => Arg::BufferMut(b),
-            Owned::Bytes(_, b) => Arg::BufferOut(b),
-        });
-    }
-    let value = function.call(&mut args[..])?;
+    let types: Vec<Type> = params.iter().map(OwnedArg::ty).collect();
+    // SAFETY: running the native code the user names, in this process, is what this
+    // command is for; its help says so.
+    let library = unsafe { Library::open(&call.library) }?;
+    let function = library.func(&call.function, call.ret, &types)?;
+    let mut args: Vec<Arg> = params.iter_mut().map(OwnedArg::as_arg).collect();
+    // SAFETY: as above: the declaration and the arguments are the user's.
+    let value = unsafe { function.call(&mut args[..]) }?;
     drop(args);
     println!("{value}");
     for (i, p) in params.iter().enumerate() {
-        if let Owned::Bytes(Type::BufferMut | Type::BufferOut, bytes) = p {
+        if let Some(bytes) = p.written() {
             println!("arg {i}: {}", String::from_utf8_lossy(bytes).escape_debug());
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// The native plugin's manifest (plugin.json).
-    manifest: PathBuf,
-}
-
-/// Serves the native plugin of `manifest` over stdin/stdout until the host closes it.
-/// Host calls the plugin makes go back to the parent host, which checks and audits them.
-#[cfg(feature = "ipc")]
-pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    use std::sync::Arc;
-
-    use interop_ffi::{NativeHost, NativePlugin};
-    use interop_protocol::{Plugin, PluginError};
-    use interop_sandbox::LogLevel;
-    use serde_json::{json, Value};
-
-    struct Parent(interop_ipc::HostClient);
-    impl NativeHost for Parent {
-        fn log(&self, level: LogLevel, message: &str) {
-            let level = format!("{level:?}").to_ascii_lowercase();
-            let _ = self
-                .0
-                .call("log", json!({ "level": level, "message": message }));
-        }
-        fn call(&self, function: &str, args: Value) -> Result<Value, PluginError> {
-            self.0.call(function, args)
-        }
-    }
-
-    let loaded = interop_protocol::load_manifest(&args.manifest)?;
-    let max_message = loaded.manifest.limits.max_message_bytes();
-    interop_ipc::serve_stdio_with(|client| -> Arc<dyn Plugin> {
-        match NativePlugin::load_with_host(&loaded, Arc::new(Parent(client)), max_message) {
-            Ok(plugin) => Arc::new(plugin),
-            Err(error) => {
-                eprintln!("interop ffi-serve: {error}");
-                Arc::new(Unloadable {
-                    manifest: loaded.manifest.clone(),
-                    error,
-                })
-            }
-        }
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Without the ipc backend there is no transport to serve over.
-#[cfg(not(feature = "ipc"))]
-pub fn run_serve(_args: ServeArgs) -> anyhow::Result<ExitCode> {
-    bail!("`interop ffi-serve` needs the `ipc` feature (isolated mode serves over its stdio transport)")
-}
-
-/// A plugin whose library could not be loaded in the runner: every call reports why.
-#[cfg(feature = "ipc")]
-struct Unloadable {
-    manifest: interop_protocol::Manifest,
-    error: interop_protocol::PluginError,
-}
-
-#[cfg(feature = "ipc")]
-impl interop_protocol::Plugin for Unloadable {
-    fn manifest(&self) -> &interop_protocol::Manifest {
-        &self.manifest
-    }
-    fn invoke(
-        &self,
-        _: &interop_protocol::ActionInvoke,
-    ) -> Result<interop_protocol::ActionResult, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn get_provider(
-        &self,
-        _: &interop_protocol::ProviderGet,
-    ) -> Result<interop_protocol::ProviderResult, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn on_event(
-        &self,
-        _: &interop_protocol::HookEvent,
-    ) -> Result<serde_json::Value, interop_protocol::PluginError> {
-        Err(self.error.clone())
-    }
-    fn unload(&self) -> Result<(), interop_protocol::PluginError> {
-        Ok(())
-    }
 }

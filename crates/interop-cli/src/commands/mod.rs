@@ -55,10 +55,6 @@ enum Command {
     /// Call a C function with types declared on the command line.
     #[cfg(feature = "ffi")]
     Ffi(ffi::FfiArgs),
-    /// Serve one native plugin over stdio (isolated mode's runner; started by the host).
-    #[cfg(feature = "ffi")]
-    #[command(name = "ffi-serve", hide = true)]
-    FfiServe(ffi::ServeArgs),
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
@@ -79,8 +75,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::WasmCall(args) => wasm_call::run(args),
         #[cfg(feature = "ffi")]
         Command::Ffi(args) => ffi::run(args),
-        #[cfg(feature = "ffi")]
-        Command::FfiServe(args) => ffi::run_serve(args),
         #[cfg(feature = "js")]
         Command::Js(args) => js::run(args),
     }
