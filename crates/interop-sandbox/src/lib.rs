@@ -3,8 +3,9 @@
 //! This crate owns:
 //! - the capability [`Policy`] built from a manifest's permissions and limits
 //!   (64 MiB memory and 10 s per call unless the manifest says otherwise);
-//! - secure path resolution ([`paths`]): no `..`, nothing outside the granted roots,
-//!   symlinks followed and checked;
+//! - secure paths: which granted root a path lies in ([`paths`]: no `..`, nothing
+//!   outside the granted roots), and filesystem access resolved beneath an open handle of
+//!   that root ([`fs`]), so that no symlink, even one swapped in during a call, leads out;
 //! - URL and method checks ([`urls`]) on parsed URLs, so that look-alike hosts, userinfo
 //!   and percent-encoding cannot widen a grant;
 //! - the [`AuditTrail`] of every host call;
