@@ -1,8 +1,9 @@
 //! The filesystem host services against a hostile filesystem: symlinks out of the root
 //! (also swapped in while calls run), hard links, FIFOs, and removals of roots.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,63 +11,7 @@ use std::time::{Duration, Instant};
 use interop_protocol::ErrorKind;
 use interop_sandbox::{HostServices, Policy};
 
-const SECRET: &str = "secret-outside-the-root";
-
-/// `plugin/data` (granted read and write), `plugin/ro` (read only) and `outside/`
-/// (holding the secret) in a fresh directory.
-struct Fixture {
-    _dir: tempfile::TempDir,
-    plugin: PathBuf,
-    outside: PathBuf,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let base = dir.path().canonicalize().unwrap();
-        let (plugin, outside) = (base.join("plugin"), base.join("outside"));
-        std::fs::create_dir_all(plugin.join("data/sub")).unwrap();
-        std::fs::create_dir_all(plugin.join("ro")).unwrap();
-        std::fs::create_dir_all(outside.join("sub")).unwrap();
-        std::fs::write(outside.join("secret.txt"), SECRET).unwrap();
-        std::fs::write(plugin.join("data/note.txt"), "inside").unwrap();
-        Fixture {
-            _dir: dir,
-            plugin,
-            outside,
-        }
-    }
-
-    fn services(&self) -> HostServices {
-        HostServices::new(
-            Policy::new("fs-plugin", &self.plugin)
-                .with_fs_root("data", true, true)
-                .with_fs_root("ro", true, false),
-        )
-    }
-
-    fn link(&self, target: impl AsRef<Path>, at: &str) {
-        std::os::unix::fs::symlink(target, self.plugin.join(at)).unwrap();
-    }
-
-    /// Every file and directory under `outside/`, with the contents of files.
-    fn outside_snapshot(&self) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-        let mut found = BTreeMap::new();
-        let mut stack = vec![self.outside.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                let path = entry.path();
-                if entry.file_type().unwrap().is_dir() {
-                    stack.push(path.clone());
-                    found.insert(path, None);
-                } else {
-                    found.insert(path.clone(), Some(std::fs::read(&path).unwrap()));
-                }
-            }
-        }
-        found
-    }
-}
+use common::{Fixture, SECRET};
 
 fn kind<T: std::fmt::Debug>(r: Result<T, interop_protocol::PluginError>) -> ErrorKind {
     r.unwrap_err().kind
