@@ -183,22 +183,19 @@ pub fn load_manifest(path: impl AsRef<Path>) -> Result<LoadedManifest, ManifestE
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let validated = validate_value(&value, Some(&dir));
     // Duplicate keys come first: the other problems were found in what the last of each
     // duplicate said.
-    let manifest = match validated {
-        Ok(manifest) if problems.is_empty() => manifest,
-        Ok(_) => return Err(ManifestError::Invalid { path, problems }),
-        Err(more) => {
-            problems.extend(more);
-            return Err(ManifestError::Invalid { path, problems });
+    match validate_value(&value, Some(&dir)) {
+        Ok(manifest) if problems.is_empty() => Ok(LoadedManifest {
+            manifest,
+            path,
+            dir,
+        }),
+        result => {
+            problems.extend(result.err().unwrap_or_default());
+            Err(ManifestError::Invalid { path, problems })
         }
-    };
-    Ok(LoadedManifest {
-        manifest,
-        path,
-        dir,
-    })
+    }
 }
 
 /// Validates a manifest given as JSON. With `dir`, paths are also checked against the
