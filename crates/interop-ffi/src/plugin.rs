@@ -105,7 +105,8 @@ pub fn library_path(loaded: &LoadedManifest) -> Result<PathBuf, PluginError> {
 fn check_object_format(path: &Path, plugin: &str) -> Result<(), PluginError> {
     use std::io::Read;
     let mut magic = [0u8; 4];
-    let read = std::fs::File::open(path)
+    // A FIFO or a device in the plugin directory is refused at once instead of blocking.
+    let read = interop_protocol::files::open_regular(path)
         .and_then(|mut f| f.read(&mut magic))
         .map_err(|e| {
             PluginError::not_found(format!("cannot read {}: {e}", path.display())).in_plugin(plugin)

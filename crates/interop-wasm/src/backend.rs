@@ -342,7 +342,8 @@ pub fn module_name(path: &Path) -> String {
 }
 
 fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
-    std::fs::read(path).map_err(|e| {
+    // A FIFO or a device in the plugin directory is refused at once instead of blocking.
+    interop_protocol::files::read_regular(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             " (sample plugins are built by `cargo xtask build-plugins`)"
         } else {
