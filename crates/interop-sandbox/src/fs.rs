@@ -101,15 +101,16 @@ pub(crate) fn stat(at: &Located<'_>, shown: &str) -> Result<FileStat, PluginErro
     let fail = |e| error(shown, "stat", e);
     let place = Beneath::open(at).map_err(fail)?;
     let link = place.dir.symlink_metadata(&place.path).map_err(fail)?;
-    let meta = if link.is_symlink() && !place.is_root_file {
+    let target = if link.is_symlink() && !place.is_root_file {
         match place.dir.metadata(&place.path) {
-            Ok(target) => target,
+            Ok(target) => Some(target),
             Err(e) if is_escape(&e) => return Err(fail(e)),
-            Err(_) => link.clone(),
+            Err(_) => None,
         }
     } else {
-        link.clone()
+        None
     };
+    let meta = target.as_ref().unwrap_or(&link);
     Ok(FileStat {
         is_file: meta.is_file(),
         is_directory: meta.is_dir(),
