@@ -85,14 +85,21 @@ impl JsBackend {
             .in_plugin(name));
         };
         let path = loaded.resolve(&js.script_path);
-        let source = std::fs::read_to_string(&path).map_err(|e| {
-            PluginError::not_found(format!(
-                "{}: cannot read `interop.scriptPath` {}: {e}",
-                loaded.path.display(),
-                path.display()
-            ))
-            .in_plugin(name)
-        })?;
+        // A FIFO or a device in the plugin directory is refused at once instead of blocking.
+        let source = interop_protocol::files::read_regular(&path)
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
+                })
+            })
+            .map_err(|e| {
+                PluginError::not_found(format!(
+                    "{}: cannot read `interop.scriptPath` {}: {e}",
+                    loaded.path.display(),
+                    path.display()
+                ))
+                .in_plugin(name)
+            })?;
         let policy = services.policy();
         let config = RuntimeConfig {
             max_heap_size: usize::try_from(policy.memory_bytes).unwrap_or(usize::MAX),

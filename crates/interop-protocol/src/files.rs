@@ -19,6 +19,13 @@ pub fn open_regular(path: &Path) -> std::io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)?;
+    ensure_regular(file)
+}
+
+/// `file` itself if it is a regular file, checked on the open descriptor (`fstat`), else
+/// the `InvalidInput` error of [`open_regular`]. For callers that open files their own
+/// way (non-blocking, as `open_regular` does).
+pub fn ensure_regular(file: File) -> std::io::Result<File> {
     let kind = file.metadata()?.file_type();
     if kind.is_file() {
         return Ok(file);

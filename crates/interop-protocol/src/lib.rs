@@ -18,6 +18,7 @@
 pub mod dispatch;
 pub mod error;
 pub mod files;
+mod json;
 pub mod jsonrpc;
 pub mod manifest;
 pub mod message;

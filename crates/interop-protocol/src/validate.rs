@@ -9,7 +9,14 @@
 //! 2. deserialization into [`Manifest`];
 //! 3. rules a schema cannot say: unique action and provider names, paths that stay inside
 //!    the plugin directory, transports that name their endpoint, URL prefixes that parse.
+//!
+//! A manifest file is also refused when it is not a regular file (a FIFO would block the
+//! reader), larger than [`MAX_MANIFEST_BYTES`], not UTF-8 or not JSON; a key given twice
+//! in one object is a problem reported with the others. Every pass is linear in the size
+//! of the manifest, so a hostile one costs its reading and no more.
 
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -18,6 +25,10 @@ use serde_json::Value;
 use crate::manifest::{Interop, IpcTransport, Protocol};
 use crate::schema::manifest_schema;
 use crate::Manifest;
+
+/// The largest manifest file read, in bytes (16 MiB: far more than any real manifest,
+/// little enough that reading and validating one is quick).
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One thing wrong with a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +46,7 @@ impl std::fmt::Display for Problem {
 }
 
 impl Problem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Problem {
             path: path.into(),
             message: message.into(),
@@ -53,6 +64,14 @@ pub enum ManifestError {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_MANIFEST_BYTES`].
+    #[error("{}: manifest is larger than {limit} bytes", path.display())]
+    TooLarge {
+        /// The manifest file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// The file is not JSON.
     #[error("{}:{line}:{column}: not valid JSON: {message}", path.display())]
@@ -138,14 +157,23 @@ pub fn load_manifest(path: impl AsRef<Path>) -> Result<LoadedManifest, ManifestE
         path: path.clone(),
         source,
     };
-    let bytes = crate::files::read_regular(&path).map_err(io)?;
+    let mut bytes = Vec::new();
+    crate::files::open_regular(&path)
+        .and_then(|file| file.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(ManifestError::TooLarge {
+            path,
+            limit: MAX_MANIFEST_BYTES,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
         ))
     })?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| ManifestError::Json {
+    let (value, mut problems) = crate::json::parse(&text).map_err(|e| ManifestError::Json {
         path: path.clone(),
         line: e.line(),
         column: e.column(),
@@ -155,16 +183,19 @@ pub fn load_manifest(path: impl AsRef<Path>) -> Result<LoadedManifest, ManifestE
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let manifest =
-        validate_value(&value, Some(&dir)).map_err(|problems| ManifestError::Invalid {
-            path: path.clone(),
-            problems,
-        })?;
-    Ok(LoadedManifest {
-        manifest,
-        path,
-        dir,
-    })
+    // Duplicate keys come first: the other problems were found in what the last of each
+    // duplicate said.
+    match validate_value(&value, Some(&dir)) {
+        Ok(manifest) if problems.is_empty() => Ok(LoadedManifest {
+            manifest,
+            path,
+            dir,
+        }),
+        result => {
+            problems.extend(result.err().unwrap_or_default());
+            Err(ManifestError::Invalid { path, problems })
+        }
+    }
 }
 
 /// Validates a manifest given as JSON. With `dir`, paths are also checked against the
@@ -310,8 +341,25 @@ fn describe(pointer: &str, err: &jsonschema::ValidationError<'_>) -> Vec<Problem
                 ),
             )
         }
-        _ => Problem::new(json_path(pointer), err.to_string()),
+        _ => Problem::new(json_path(pointer), shortened(err)),
     }]
+}
+
+/// The error's message, with a long offending value (a megabyte-long name, say) cut
+/// down so that the report stays readable.
+fn shortened(err: &jsonschema::ValidationError<'_>) -> String {
+    const SHOWN: usize = 120;
+    let message = err.to_string();
+    let value = err.instance().to_string();
+    if value.len() <= SHOWN || !message.contains(&value) {
+        return message;
+    }
+    let mut end = SHOWN;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    let short = format!("{}... ({} bytes)", &value[..end], value.len());
+    message.replacen(&value, &short, 1)
 }
 
 /// `/actions/1/name` -> `$.actions[1].name`.
@@ -321,17 +369,25 @@ fn json_path(pointer: &str) -> String {
         let token = token.replace("~1", "/").replace("~0", "~");
         if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
             out.push_str(&format!("[{token}]"));
-        } else if token
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        {
-            out.push('.');
-            out.push_str(&token);
         } else {
-            out.push_str(&format!("[{token:?}]"));
+            push_key(&mut out, &token);
         }
     }
     out
+}
+
+/// Appends an object key to a JSON path: `.name`, or `["odd key"]` when it is not a
+/// plain identifier.
+pub(crate) fn push_key(path: &mut String, key: &str) {
+    if key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str(&format!("[{key:?}]"));
+    }
 }
 
 fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Problem>) {
@@ -370,28 +426,18 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
             ),
         ));
     }
-    for (i, a) in m.actions.iter().enumerate() {
-        if let Some(first) = m.actions[..i].iter().position(|b| b.name == a.name) {
-            problems.push(Problem::new(
-                format!("$.actions[{i}].name"),
-                format!(
-                    "duplicate action `{}` (already declared at $.actions[{first}])",
-                    a.name
-                ),
-            ));
-        }
-    }
-    for (i, p) in m.providers.iter().enumerate() {
-        if let Some(first) = m.providers[..i].iter().position(|q| q.name == p.name) {
-            problems.push(Problem::new(
-                format!("$.providers[{i}].name"),
-                format!(
-                    "duplicate provider `{}` (already declared at $.providers[{first}])",
-                    p.name
-                ),
-            ));
-        }
-    }
+    duplicate_names(
+        "action",
+        "actions",
+        m.actions.iter().map(|a| &a.name),
+        problems,
+    );
+    duplicate_names(
+        "provider",
+        "providers",
+        m.providers.iter().map(|p| &p.name),
+        problems,
+    );
     for (field, path) in m.interop.paths() {
         if let Err(why) = check_inside(path, dir) {
             problems.push(Problem::new(format!("$.interop.{field}"), why));
@@ -439,6 +485,27 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
     }
 }
 
+/// Reports each name declared again after its first declaration in `$.{list}`, in one
+/// pass (a manifest may declare a hundred thousand actions).
+fn duplicate_names<'a>(
+    what: &str,
+    list: &str,
+    names: impl Iterator<Item = &'a String>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(first) = first_at.get(name.as_str()) {
+            problems.push(Problem::new(
+                format!("$.{list}[{i}].name"),
+                format!("duplicate {what} `{name}` (already declared at $.{list}[{first}])"),
+            ));
+        } else {
+            first_at.insert(name, i);
+        }
+    }
+}
+
 /// True when a relative path climbs above its starting directory.
 fn escapes(path: &Path) -> bool {
     let mut depth: i64 = 0;
@@ -466,9 +533,10 @@ fn check_inside(path: &str, dir: Option<&Path>) -> Result<(), String> {
     if escapes(p) {
         return Err(format!("`{path}` leaves the plugin directory"));
     }
-    // A symlink inside the directory may still point outside it.
+    // A symlink inside the directory may still point outside it, also when the file it
+    // names does not exist (yet) in the linked directory.
     if let Some(dir) = dir {
-        if let (Ok(real), Ok(root)) = (dir.join(p).canonicalize(), dir.canonicalize()) {
+        if let (Some(real), Ok(root)) = (real_path(&dir.join(p)), dir.canonicalize()) {
             if !real.starts_with(&root) {
                 return Err(format!(
                     "`{path}` resolves to {} outside the plugin directory (through a symlink)",
@@ -478,6 +546,20 @@ fn check_inside(path: &str, dir: Option<&Path>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The real path of `path`: its deepest existing ancestor with symlinks resolved, and the
+/// rest as written.
+fn real_path(path: &Path) -> Option<PathBuf> {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |out, part| out.join(part)));
+        }
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
 }
 
 #[cfg(test)]

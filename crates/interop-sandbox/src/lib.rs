@@ -4,8 +4,9 @@
 //! - the capability [`Policy`] of a plugin: what its manifest requests intersected with
 //!   what the host [`Grants`] (by default: reads inside its own directory, nothing else;
 //!   64 MiB memory and 10 s per call, which a manifest may lower, never raise);
-//! - secure path resolution ([`paths`]): no `..`, nothing outside the granted roots,
-//!   symlinks followed and checked;
+//! - secure paths: which granted root a path lies in ([`paths`]: no `..`, nothing
+//!   outside the granted roots), and filesystem access resolved beneath an open handle of
+//!   that root ([`fs`]), so that no symlink, even one swapped in during a call, leads out;
 //! - URL and method checks ([`urls`]) on parsed URLs, so that look-alike hosts, userinfo
 //!   and percent-encoding cannot widen a grant;
 //! - the [`AuditTrail`] of every host call;

@@ -1,25 +1,23 @@
-//! Secure path resolution: turning a path a plugin asked for into a real path inside a
-//! granted root, or a `denied` error.
+//! Which granted root a path a plugin asked for lies in, or a `denied` error.
 //!
-//! The rules, in order:
+//! [`Policy::locate`] applies the policy's rules, in order, without touching the disk:
 //! 1. the path must be valid UTF-8 without NUL bytes and must not contain a `..`
 //!    component (rejected outright rather than normalised, so that `a/../../b` cannot
 //!    be smuggled past a lexical check);
 //! 2. relative paths are taken from the plugin directory; the result, lexically, must lie
-//!    under a root that grants the access asked for;
-//! 3. symlinks are resolved: the deepest existing ancestor is canonicalised and the
-//!    result must still lie under such a root, so a link inside a root that points
-//!    outside it is refused.
+//!    under a root that grants the access asked for (the deepest such root is chosen).
 //!
-//! What this does not stop: a path swapped for a symlink between the check and the use
-//! (a TOCTOU race) by a second process that can write inside the root. Backends that need
-//! that guarantee use the OS (WASI preopens, Landlock) on top of this check.
+//! The host services then resolve the rest of the path beneath an open handle of that
+//! root ([`crate::fs`]), so that symlinks, also ones swapped in while calls run, cannot
+//! lead out of it. [`Policy::resolve_path`] is the check alone, for callers that need a
+//! real path to hand to something else: it follows symlinks once, at the time of the
+//! check, so a path swapped for a symlink afterwards escapes it.
 
 use std::path::{Component, Path, PathBuf};
 
 use interop_protocol::PluginError;
 
-use crate::policy::{Access, Policy};
+use crate::policy::{Access, FsRoot, Policy};
 
 /// Removes `.` components and resolves `..` lexically (never above the root).
 pub fn normalize(path: &Path) -> PathBuf {
@@ -36,14 +34,21 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A path inside a granted root, as [`Policy::locate`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<'a> {
+    /// The root it lies in.
+    pub root: &'a FsRoot,
+    /// The rest of the path below the root: only normal components, empty for the root
+    /// itself.
+    pub relative: PathBuf,
+}
+
 impl Policy {
-    /// Resolves `requested` for `access`, or explains why it is denied.
-    pub fn resolve_path(&self, requested: &str, access: Access) -> Result<PathBuf, PluginError> {
-        let deny = |why: String| {
-            PluginError::denied(format!("path `{requested}`: {why}"))
-                .in_plugin(&self.plugin)
-                .with_data(serde_json::json!({ "path": requested }))
-        };
+    /// Finds the granted root `requested` lies in for `access`, lexically, or explains why
+    /// it is denied. Nothing on disk is looked at.
+    pub fn locate(&self, requested: &str, access: Access) -> Result<Located<'_>, PluginError> {
+        let deny = |why: String| self.deny_path(requested, why);
         if requested.is_empty() {
             return Err(deny("empty path".into()));
         }
@@ -55,21 +60,34 @@ impl Policy {
             return Err(deny("`..` is not allowed".into()));
         }
         let joined = normalize(&self.base_dir.join(path));
-        let verb = match access {
-            Access::Read => "read",
-            Access::Write => "write",
-        };
-        let lexical_ok = self
+        let root = self
             .fs
             .iter()
-            .any(|r| r.grants(access) && joined.starts_with(&r.path));
-        if !lexical_ok {
-            return Err(deny(
-                self.ungranted
-                    .fs_reason(&joined, access)
-                    .unwrap_or_else(|| format!("outside the directories granted for {verb}")),
-            ));
-        }
+            .filter(|r| r.grants(access) && joined.starts_with(&r.path))
+            .max_by_key(|r| r.path.components().count())
+            .ok_or_else(|| {
+                deny(
+                    self.ungranted
+                        .fs_reason(&joined, access)
+                        .unwrap_or_else(|| {
+                            format!("outside the directories granted for {}", verb(access))
+                        }),
+                )
+            })?;
+        let relative = joined
+            .strip_prefix(&root.path)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Ok(Located { root, relative })
+    }
+
+    /// Resolves `requested` for `access` to a real path, or explains why it is denied:
+    /// [`locate`](Self::locate), then symlinks resolved (the deepest existing ancestor
+    /// canonicalised) and the result checked against the roots again.
+    pub fn resolve_path(&self, requested: &str, access: Access) -> Result<PathBuf, PluginError> {
+        let deny = |why: String| self.deny_path(requested, why);
+        let located = self.locate(requested, access)?;
+        let joined = located.root.path.join(&located.relative);
         let Some(real) = real_path(&joined) else {
             return Err(deny("is a dangling symlink".into()));
         };
@@ -79,11 +97,26 @@ impl Policy {
             .any(|r| r.grants(access) && real.starts_with(&r.path))
         {
             return Err(deny(format!(
-                "resolves through a symlink to {}, outside the directories granted for {verb}",
-                real.display()
+                "resolves through a symlink to {}, outside the directories granted for {}",
+                real.display(),
+                verb(access)
             )));
         }
         Ok(real)
+    }
+
+    /// The `denied` error of a path, naming the path as the plugin wrote it.
+    pub(crate) fn deny_path(&self, requested: &str, why: String) -> PluginError {
+        PluginError::denied(format!("path `{requested}`: {why}"))
+            .in_plugin(&self.plugin)
+            .with_data(serde_json::json!({ "path": requested }))
+    }
+}
+
+fn verb(access: Access) -> &'static str {
+    match access {
+        Access::Read => "read",
+        Access::Write => "write",
     }
 }
 
@@ -233,6 +266,26 @@ mod tests {
         let (_d, p) = setup();
         assert!(p.resolve_path("ro/x", Access::Read).is_ok());
         assert!(denied(p.resolve_path("ro/x", Access::Write)));
+    }
+
+    #[test]
+    fn locate_picks_the_deepest_granting_root_without_touching_the_disk() {
+        let p = Policy::new("p", "/nonexistent/plugin")
+            .with_fs_root("data", true, true)
+            .with_fs_root("data/in", true, false);
+        let at = p.locate("data/in/./x//y", Access::Read).unwrap();
+        assert_eq!(at.root.path, Path::new("/nonexistent/plugin/data/in"));
+        assert_eq!(at.relative, Path::new("x/y"));
+        let at = p.locate("data/in/x", Access::Write).unwrap();
+        assert_eq!(at.root.path, Path::new("/nonexistent/plugin/data"));
+        assert_eq!(at.relative, Path::new("in/x"));
+        let at = p.locate("/nonexistent/plugin/data", Access::Read).unwrap();
+        assert_eq!(at.relative, Path::new(""));
+        let err = p.locate("other/x", Access::Read).unwrap_err();
+        assert_eq!(
+            err.message,
+            "path `other/x`: outside the directories granted for read"
+        );
     }
 
     #[test]

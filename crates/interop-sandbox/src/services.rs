@@ -224,8 +224,8 @@ impl HostServices {
     /// Reads a file's bytes (at most the message-size limit).
     pub fn read_file(&self, path: &str) -> Result<Vec<u8>, PluginError> {
         self.audited("fs.readFile", path, || {
-            let real = self.policy.resolve_path(path, Access::Read)?;
-            fs::read(&real, path, self.policy.max_message_bytes)
+            let at = self.policy.locate(path, Access::Read)?;
+            fs::read(&at, path, self.policy.max_message_bytes)
         })
     }
 
@@ -252,8 +252,7 @@ impl HostServices {
                         ),
                     ));
                 }
-                let real = self.policy.resolve_path(path, Access::Write)?;
-                fs::write(&real, path, bytes)
+                fs::write(&self.policy.locate(path, Access::Write)?, path, bytes)
             },
         )
     }
@@ -261,43 +260,37 @@ impl HostServices {
     /// Describes a file or directory.
     pub fn stat(&self, path: &str) -> Result<FileStat, PluginError> {
         self.audited("fs.stat", path, || {
-            fs::stat(&self.policy.resolve_path(path, Access::Read)?, path)
+            fs::stat(&self.policy.locate(path, Access::Read)?, path)
         })
     }
 
     /// Lists a directory, sorted by name.
     pub fn readdir(&self, path: &str) -> Result<Vec<DirEntry>, PluginError> {
         self.audited("fs.readdir", path, || {
-            fs::readdir(&self.policy.resolve_path(path, Access::Read)?, path)
+            fs::readdir(&self.policy.locate(path, Access::Read)?, path)
         })
     }
 
     /// Whether a path exists (a denied path is an error, not `false`).
     pub fn exists(&self, path: &str) -> Result<bool, PluginError> {
         self.audited("fs.exists", path, || {
-            let real = self.policy.resolve_path(path, Access::Read)?;
-            Ok(real.symlink_metadata().is_ok())
+            fs::exists(&self.policy.locate(path, Access::Read)?, path)
         })
     }
 
     /// Creates a directory and its missing parents.
     pub fn mkdir(&self, path: &str) -> Result<(), PluginError> {
         self.audited("fs.mkdir", path, || {
-            fs::mkdir(&self.policy.resolve_path(path, Access::Write)?, path)
+            fs::mkdir(&self.policy.locate(path, Access::Write)?, path)
         })
     }
 
     /// Removes a file or a directory tree; removing a missing path succeeds. A granted
-    /// root itself cannot be removed.
+    /// root, or a directory holding one, cannot be removed.
     pub fn rm(&self, path: &str) -> Result<(), PluginError> {
         self.audited("fs.rm", path, || {
-            let real = self.policy.resolve_path(path, Access::Write)?;
-            if self.policy.fs.iter().any(|r| r.path == real) {
-                return Err(PluginError::denied(format!(
-                    "rm `{path}`: a granted root cannot be removed"
-                )));
-            }
-            fs::rm(&real, path)
+            let at = self.policy.locate(path, Access::Write)?;
+            fs::rm(&at, path, &self.policy.fs)
         })
     }
 

@@ -120,6 +120,21 @@ impl Arena {
         path
     }
 
+    /// Makes a FIFO (named pipe) at `relative` in the plugin directory: a reader that
+    /// opens it blocks until a writer comes, which none will.
+    pub fn fifo(&self, relative: &str) -> PathBuf {
+        use std::os::unix::ffi::OsStrExt;
+        let path = self.plugin_dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("plugin subdirectory");
+        }
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL");
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
+        assert_eq!(made, 0, "mkfifo {}", path.display());
+        path
+    }
+
     fn write_json(&self, path: &Path, value: &Value) {
         let text = serde_json::to_string_pretty(value).expect("JSON");
         std::fs::write(path, self.substitute(&text)).expect("manifest");

@@ -6,6 +6,8 @@
 //! checks every case gets.
 
 mod ffi;
+mod fs;
+mod manifest;
 mod wasm;
 
 fn main() -> std::process::ExitCode {
@@ -13,6 +15,8 @@ fn main() -> std::process::ExitCode {
     let mut cases = Vec::new();
     cases.extend(wasm::cases());
     cases.extend(ffi::cases());
+    cases.extend(manifest::cases());
+    cases.extend(fs::cases());
     if interop_hostile::run_all(cases, filter.as_deref()) {
         std::process::ExitCode::SUCCESS
     } else {
