@@ -1,183 +1,20 @@
-//! A JSON-RPC 2.0 peer: one connection, requests in both directions.
-//!
-//! The same [`Peer`] is the client and the server of a connection: it sends requests and
-//! matches replies by id (many calls in flight at once), and it answers the other side's
-//! requests from a [`Router`] (a dispatch table of handlers). The host uses this to call a
-//! plugin while the plugin calls the host back (`host.call`) on the same connection.
-//!
-//! What the spec requires, and what a peer does about it:
-//! - a request gets exactly one response with its id; a notification (no `id`) none, even
-//!   when it fails;
-//! - a batch gets an array with the responses of its requests (any order), and nothing at
-//!   all when it holds only notifications; an empty batch is one `-32600` response;
-//! - a frame that is not JSON gets `-32700` with id `null`, an invalid request `-32600`;
-//!   the connection stays up;
-//! - a frame over the maximum size gets a `-32600` response whose `data` names the
-//!   `message_size` limit, and then the connection is closed (a stream cannot be trusted
-//!   to resynchronise after it, and a peer flooding garbage must not be buffered).
+//! [`Peer`]: one JSON-RPC connection, client and server at once.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use interop_protocol::jsonrpc::{Id, Incoming, Outcome, Request, Response, RpcError, VERSION};
+use interop_protocol::jsonrpc::{Id, Incoming, Outcome, Response, RpcError, VERSION};
 use interop_protocol::PluginError;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
+use super::errors::{CallError, Disconnect};
+use super::router::{dispatch, Dispatch, Router};
+use super::wire::{encode_response, framed, parse_frame, OutRequest, Outgoing};
 use crate::framing::{FrameError, FrameReader, Framing};
-
-/// A boxed, sendable future.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-type SyncFn = Arc<dyn Fn(Option<Value>) -> Result<Value, RpcError> + Send + Sync>;
-type AsyncFn = Arc<dyn Fn(Option<Value>) -> BoxFuture<Result<Value, RpcError>> + Send + Sync>;
-
-/// How a method's handler runs.
-#[derive(Clone)]
-enum Handler {
-    /// On the connection's reader task: for quick, non-blocking work.
-    Inline(SyncFn),
-    /// On the blocking thread pool: for work that may block (file IO, a plugin call).
-    Blocking(SyncFn),
-    /// As its own task.
-    Async(AsyncFn),
-}
-
-/// The methods a peer answers. Unknown methods get `-32601 Method not found`.
-#[derive(Clone, Default)]
-pub struct Router {
-    methods: HashMap<String, Handler>,
-}
-
-impl std::fmt::Debug for Router {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.methods.keys()).finish()
-    }
-}
-
-impl Router {
-    /// A router that answers nothing (every request gets `Method not found`).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a synchronous handler run directly on the connection's reader: it must not
-    /// block (it holds up every later frame of the connection while it runs).
-    pub fn inline(
-        mut self,
-        method: impl Into<String>,
-        f: impl Fn(Option<Value>) -> Result<Value, RpcError> + Send + Sync + 'static,
-    ) -> Self {
-        self.methods
-            .insert(method.into(), Handler::Inline(Arc::new(f)));
-        self
-    }
-
-    /// Adds a synchronous handler that may block; it runs on tokio's blocking pool.
-    pub fn blocking(
-        mut self,
-        method: impl Into<String>,
-        f: impl Fn(Option<Value>) -> Result<Value, RpcError> + Send + Sync + 'static,
-    ) -> Self {
-        self.methods
-            .insert(method.into(), Handler::Blocking(Arc::new(f)));
-        self
-    }
-
-    /// Adds an asynchronous handler, run as its own task.
-    pub fn async_method<F, Fut>(mut self, method: impl Into<String>, f: F) -> Self
-    where
-        F: Fn(Option<Value>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
-    {
-        let f: AsyncFn = Arc::new(move |params| Box::pin(f(params)));
-        self.methods.insert(method.into(), Handler::Async(f));
-        self
-    }
-
-    /// Whether `method` has a handler.
-    pub fn handles(&self, method: &str) -> bool {
-        self.methods.contains_key(method)
-    }
-}
-
-/// Why a connection ended.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Disconnect {
-    /// The other side closed the stream.
-    #[error("the connection was closed by the other side")]
-    Eof,
-    /// The other side sent a frame over the maximum size.
-    #[error("received a frame of more than {limit} bytes (the maximum frame size)")]
-    TooLarge {
-        /// The maximum frame size, in bytes.
-        limit: usize,
-    },
-    /// The other side sent a frame header that could not be read.
-    #[error("received an unreadable frame: {0}")]
-    BadFrame(String),
-    /// Reading or writing failed.
-    #[error("connection error: {0}")]
-    Io(String),
-    /// This side closed the connection.
-    #[error("the connection was closed")]
-    Closed,
-}
-
-/// Why a call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CallError {
-    /// The other side answered with an error.
-    #[error("error response {}: {}", .0.code, .0.message)]
-    Remote(RpcError),
-    /// The connection ended before the answer came.
-    #[error("{0}")]
-    Disconnected(Disconnect),
-    /// No answer within the time limit.
-    #[error("no response within {0:?}")]
-    Timeout(Duration),
-    /// The request is larger than the maximum frame size; it was not sent.
-    #[error("request of {size} bytes is over the {limit}-byte maximum frame size")]
-    TooLarge {
-        /// Size of the request.
-        size: usize,
-        /// The maximum frame size.
-        limit: usize,
-    },
-}
-
-impl CallError {
-    /// The error as a [`PluginError`] about `plugin`, for the call `method`.
-    pub fn to_plugin_error(&self, plugin: &str, method: &str) -> PluginError {
-        let err = match self {
-            CallError::Remote(e) => e.to_plugin_error(),
-            CallError::Disconnected(Disconnect::TooLarge { limit }) => PluginError::limit(
-                "message_size",
-                format!(
-                    "`{method}` failed: the plugin sent a frame of more than {limit} bytes; \
-                     the connection was reset"
-                ),
-            ),
-            CallError::Disconnected(d) => PluginError::exec(format!("`{method}` failed: {d}")),
-            CallError::Timeout(t) => PluginError::timeout(format!(
-                "`{method}` did not answer within {} ms",
-                t.as_millis()
-            ))
-            .with_data(serde_json::json!({"limit": "time"})),
-            CallError::TooLarge { size, limit } => PluginError::limit(
-                "message_size",
-                format!("`{method}` request of {size} bytes is over the {limit}-byte limit"),
-            ),
-        };
-        err.in_plugin(plugin)
-    }
-}
 
 /// Settings of one connection.
 #[derive(Debug, Clone)]
@@ -245,16 +82,6 @@ impl std::fmt::Debug for Peer {
             .field("closed", &self.is_closed())
             .finish()
     }
-}
-
-#[derive(Serialize)]
-struct OutRequest<'a> {
-    jsonrpc: &'static str,
-    method: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    params: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<i64>,
 }
 
 /// Removes a pending call when its caller gives up (timeout, dropped future).
@@ -428,19 +255,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// `json` with its framing (a newline, or a `Content-Length` header).
-fn framed(inner: &Inner, mut json: Vec<u8>) -> Vec<u8> {
-    match inner.options.framing {
-        Framing::Lines => {
-            json.push(b'\n');
-            json
-        }
-        Framing::ContentLength => crate::framing::encode(Framing::ContentLength, &json),
-    }
-}
-
 async fn send(inner: &Inner, json: Vec<u8>) -> Result<(), Disconnect> {
-    write_frames(inner, &framed(inner, json)).await
+    write_frames(inner, &framed(inner.options.framing, json)).await
 }
 
 /// Writes already framed bytes (one frame or several).
@@ -502,88 +318,8 @@ async fn write_frames(inner: &Inner, frames: &[u8]) -> Result<(), Disconnect> {
     Ok(())
 }
 
-/// A response as written: `Response` flattens its outcome, which serde serializes
-/// through a slower map path; this is the same JSON, directly.
-#[derive(Serialize)]
-struct Wire<'a> {
-    jsonrpc: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a RpcError>,
-    id: &'a Id,
-}
-
-impl<'a> From<&'a Response> for Wire<'a> {
-    fn from(r: &'a Response) -> Self {
-        let (result, error) = match &r.outcome {
-            Outcome::Result(v) => (Some(v), None),
-            Outcome::Error(e) => (None, Some(e)),
-        };
-        Wire {
-            jsonrpc: VERSION,
-            result,
-            error,
-            id: &r.id,
-        }
-    }
-}
-
-/// A response (or batch of responses) to send back.
-trait Outgoing {
-    /// The JSON text.
-    fn encode(&self) -> serde_json::Result<Vec<u8>>;
-    /// The same answer with every result replaced by a `message_size` error.
-    fn too_large(&self, size: usize, limit: usize) -> Self;
-}
-
-fn too_large_error(id: Id, size: usize, limit: usize) -> Response {
-    let err = PluginError::limit(
-        "message_size",
-        format!("the response of {size} bytes is over the {limit}-byte maximum frame size"),
-    );
-    Response::err(id, RpcError::from(err))
-}
-
-impl Outgoing for Response {
-    fn encode(&self) -> serde_json::Result<Vec<u8>> {
-        serde_json::to_vec(&Wire::from(self))
-    }
-    fn too_large(&self, size: usize, limit: usize) -> Self {
-        too_large_error(self.id.clone(), size, limit)
-    }
-}
-
-impl Outgoing for Vec<Response> {
-    fn encode(&self) -> serde_json::Result<Vec<u8>> {
-        serde_json::to_vec(&self.iter().map(Wire::from).collect::<Vec<_>>())
-    }
-    fn too_large(&self, size: usize, limit: usize) -> Self {
-        self.iter()
-            .map(|r| too_large_error(r.id.clone(), size, limit))
-            .collect()
-    }
-}
-
-/// The JSON of a response; one over the frame limit is replaced by a `message_size`
-/// error with the same id, so that the caller is not left waiting.
-fn encode_response<T: Outgoing>(inner: &Inner, response: &T) -> Option<Vec<u8>> {
-    let limit = inner.options.max_frame;
-    let json = match response.encode() {
-        Ok(json) if json.len() > limit => {
-            tracing::warn!(label = %inner.options.label, size = json.len(), "response over the frame limit replaced by an error");
-            response.too_large(json.len(), limit).encode()
-        }
-        other => other,
-    };
-    json.map_err(
-        |e| tracing::error!(label = %inner.options.label, "cannot serialize a response: {e}"),
-    )
-    .ok()
-}
-
 async fn send_response<T: Outgoing>(inner: &Inner, response: &T) {
-    if let Some(json) = encode_response(inner, response) {
+    if let Some(json) = encode_response(&inner.options, response) {
         let _ = send(inner, json).await;
     }
 }
@@ -654,45 +390,6 @@ async fn read_loop<R: AsyncRead + Unpin>(
     close(&inner, reason).await;
 }
 
-/// What running one request gives.
-enum Dispatch {
-    Now(Option<Response>),
-    Later(BoxFuture<Option<Response>>),
-}
-
-fn dispatch(router: &Router, request: Request) -> Dispatch {
-    let Request {
-        method, params, id, ..
-    } = request;
-    let respond = move |result: Result<Value, RpcError>| {
-        id.map(|id| match result {
-            Ok(v) => Response::ok(id, v),
-            Err(e) => Response::err(id, e),
-        })
-    };
-    match router.methods.get(&method) {
-        None => Dispatch::Now(respond(Err(RpcError::method_not_found(&method)))),
-        Some(Handler::Inline(f)) => Dispatch::Now(respond(f(params))),
-        Some(Handler::Blocking(f)) => {
-            let f = f.clone();
-            Dispatch::Later(Box::pin(async move {
-                let result = tokio::task::spawn_blocking(move || f(params))
-                    .await
-                    .unwrap_or_else(|e| {
-                        Err(RpcError::internal(format!(
-                            "handler of `{method}` failed: {e}"
-                        )))
-                    });
-                respond(result)
-            }))
-        }
-        Some(Handler::Async(f)) => {
-            let fut = f(params);
-            Dispatch::Later(Box::pin(async move { respond(fut.await) }))
-        }
-    }
-}
-
 fn route_response(inner: &Inner, response: Response) {
     match response.id {
         Id::Number(n) => {
@@ -720,67 +417,13 @@ fn route_response(inner: &Inner, response: Response) {
     }
 }
 
-/// Classifies a frame like [`Incoming::parse`], without its copies for the common
-/// shapes (a plain request, a successful response).
-fn parse_frame(frame: &[u8]) -> Incoming {
-    match serde_json::from_slice::<Value>(frame) {
-        Ok(Value::Object(map)) => classify_object(map),
-        Ok(Value::Array(items)) if !items.is_empty() => Incoming::Batch(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Value::Object(map) => classify_object(map),
-                    other => Incoming::classify(other),
-                })
-                .collect(),
-        ),
-        _ => Incoming::parse(frame),
-    }
-}
-
-fn classify_object(mut map: serde_json::Map<String, Value>) -> Incoming {
-    let id = match map.get("id") {
-        None => Some(None),
-        Some(Value::Number(n)) => n.as_i64().map(|n| Some(Id::Number(n))),
-        Some(Value::String(s)) => Some(Some(Id::String(s.clone()))),
-        Some(Value::Null) => Some(Some(Id::Null)),
-        Some(_) => None,
-    };
-    let version = map.get("jsonrpc").and_then(Value::as_str) == Some(VERSION);
-    if let (true, Some(id)) = (version, id) {
-        let plain_request = matches!(map.get("method"), Some(Value::String(_)))
-            && matches!(
-                map.get("params"),
-                None | Some(Value::Array(_)) | Some(Value::Object(_))
-            );
-        if plain_request {
-            if let Some(Value::String(method)) = map.remove("method") {
-                return Incoming::Request(Request {
-                    jsonrpc: VERSION.into(),
-                    method,
-                    params: map.remove("params"),
-                    id,
-                });
-            }
-        }
-        if let Some(id) = id {
-            if map.len() == 3 && !map.contains_key("method") && map.contains_key("result") {
-                if let Some(result) = map.remove("result") {
-                    return Incoming::Response(Response::ok(id, result));
-                }
-            }
-        }
-    }
-    Incoming::classify(Value::Object(map))
-}
-
 async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], out: &mut Vec<u8>) {
     match parse_frame(frame) {
         Incoming::Response(response) => route_response(inner, response),
         Incoming::Request(request) => match dispatch(router, request) {
             Dispatch::Now(Some(response)) => {
-                if let Some(json) = encode_response(inner, &response) {
-                    out.extend_from_slice(&framed(inner, json));
+                if let Some(json) = encode_response(&inner.options, &response) {
+                    out.extend_from_slice(&framed(inner.options.framing, json));
                 }
             }
             Dispatch::Now(None) => {}
@@ -794,8 +437,8 @@ async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], ou
             }
         },
         Incoming::Invalid(response) => {
-            if let Some(json) = encode_response(inner, &response) {
-                out.extend_from_slice(&framed(inner, json));
+            if let Some(json) = encode_response(&inner.options, &response) {
+                out.extend_from_slice(&framed(inner.options.framing, json));
             }
         }
         Incoming::Batch(items) => {
