@@ -9,7 +9,7 @@ use interop_protocol::{Plugin, PluginError};
 use serde_json::{json, Value};
 
 use crate::framing::Framing;
-use crate::protocol::{self, HOST_CALL};
+use crate::methods::{self, HOST_CALL};
 use crate::rpc::{Peer, PeerOptions};
 use crate::runtime;
 
@@ -121,7 +121,7 @@ where
     let router = {
         let done = done.clone();
         let stop = plugin.clone();
-        protocol::plugin_router(plugin.clone()).blocking(protocol::SHUTDOWN, move |_| {
+        methods::plugin_router(plugin.clone()).blocking(methods::SHUTDOWN, move |_| {
             let _ = stop.unload();
             done.notify_one();
             Ok(Value::Null)

@@ -30,10 +30,11 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::confine::{self, SandboxConfig};
 use crate::framing::{FrameError, FrameReader, Framing};
-use crate::protocol::{self, INITIALIZE, SHUTDOWN};
+use crate::host_api;
+use crate::methods::{self, INITIALIZE, SHUTDOWN};
 use crate::rpc::{CallError, Disconnect, Peer, PeerOptions};
-use crate::sandbox::{self, SandboxConfig};
 use crate::transport::{self, Endpoint};
 
 /// When and how often a failed plugin is restarted.
@@ -487,7 +488,7 @@ impl Supervisor {
     /// Starts the process (or connects) and performs the handshake.
     async fn start(&self) -> Result<Live, PluginError> {
         let name = self.name().to_owned();
-        let router = protocol::host_router(self.services.clone());
+        let router = host_api::host_router(self.services.clone());
         let mut live = match &self.launch {
             Launch::Stdio { program, args } => {
                 let mut process = self.spawn(program, args, &[], &[], true)?;
@@ -626,7 +627,7 @@ impl Supervisor {
                 return Err(err);
             }
         };
-        protocol::check_handshake(&self.manifest, answer)?;
+        methods::check_handshake(&self.manifest, answer)?;
         Ok(live)
     }
 
@@ -671,8 +672,8 @@ impl Supervisor {
         #[cfg(target_os = "linux")]
         let ruleset = if sandbox.landlock {
             let resolved = which(program);
-            let rules = sandbox::fs_rules(policy, resolved.as_deref(), extra_write);
-            match sandbox::landlock_ruleset(&rules) {
+            let rules = confine::fs_rules(policy, resolved.as_deref(), extra_write);
+            match confine::landlock_ruleset(&rules) {
                 Ok(Some(r)) => Some(r),
                 Ok(None) => {
                     tracing::warn!(target: "interop::ipc", plugin = %name, "Landlock is not supported by this kernel: the plugin process runs without filesystem rules (host calls are still checked)");
@@ -691,7 +692,7 @@ impl Supervisor {
         // system calls (setrlimit, prctl, landlock_restrict_self) and allocates nothing.
         unsafe {
             cmd.pre_exec(move || {
-                sandbox::apply_rlimits(memory, cpu, files)?;
+                confine::apply_rlimits(memory, cpu, files)?;
                 #[cfg(target_os = "linux")]
                 if let Some(r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
                     r.restrict_self()

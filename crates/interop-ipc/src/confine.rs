@@ -1,4 +1,4 @@
-//! The sandbox of a plugin process: environment, working directory, resource limits and
+//! The confinement of a plugin process: environment, working directory, resource limits and
 //! Landlock filesystem rules, applied between `fork` and `exec`.
 //!
 //! - Environment: cleared, then only `PATH` (so that `python3`/`node` resolve), the
