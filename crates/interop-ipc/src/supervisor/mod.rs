@@ -17,25 +17,27 @@
 //! complete with that connection's replies, so a restart cannot hand one call's reply to
 //! another.
 
+mod launch;
+mod process;
+
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use interop_protocol::manifest::{IpcTransport, Manifest};
-use interop_protocol::{Interop, LoadedManifest, PluginError, PROTOCOL_VERSION};
+use interop_protocol::manifest::Manifest;
+use interop_protocol::{LoadedManifest, PluginError, PROTOCOL_VERSION};
 use interop_sandbox::HostServices;
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, BufReader};
-use tokio::process::{Child, Command};
 
-use crate::confine::{self, SandboxConfig};
-use crate::framing::{FrameError, FrameReader, Framing};
+use crate::confine::SandboxConfig;
+use crate::framing::Framing;
 use crate::host_api;
 use crate::methods::{self, INITIALIZE, SHUTDOWN};
-use crate::rpc::{CallError, Disconnect, Peer, PeerOptions};
+use crate::rpc::{CallError, Disconnect, Peer, PeerOptions, Router};
 use crate::transport::{self, Endpoint};
+use launch::{absolute, prepare_endpoint, Launch, PreparedEndpoint, TempDir};
+use process::{Process, Spawn};
 
 /// When and how often a failed plugin is restarted.
 #[derive(Debug, Clone)]
@@ -91,146 +93,6 @@ impl Default for IpcConfig {
             socket_framing: Framing::Lines,
             sandbox: SandboxConfig::default(),
         }
-    }
-}
-
-/// How the plugin is reached.
-#[derive(Debug, Clone)]
-enum Launch {
-    /// `protocol: "subprocess"`: JSON lines over the child's stdin/stdout.
-    Stdio { program: PathBuf, args: Vec<String> },
-    /// `protocol: "ipc"` with `command`: start it, then connect.
-    Spawn {
-        program: PathBuf,
-        args: Vec<String>,
-        transport: IpcTransport,
-        socket_path: Option<PathBuf>,
-        address: Option<String>,
-    },
-    /// `protocol: "ipc"` without `command`: connect to a listening plugin.
-    Connect(Endpoint),
-}
-
-/// `path` made absolute (the plugin runs in its own directory, so relative paths would
-/// change meaning).
-fn absolute(path: PathBuf) -> PathBuf {
-    std::path::absolute(&path).unwrap_or(path)
-}
-
-fn program_path(loaded: &LoadedManifest, command: &str) -> PathBuf {
-    if command.contains('/') {
-        absolute(loaded.resolve(command))
-    } else {
-        PathBuf::from(command)
-    }
-}
-
-impl Launch {
-    fn from_manifest(loaded: &LoadedManifest) -> Result<Launch, PluginError> {
-        let name = loaded.name();
-        match &loaded.manifest.interop {
-            Interop::Subprocess(s) => Ok(Launch::Stdio {
-                program: program_path(loaded, &s.command),
-                args: s.args.clone(),
-            }),
-            Interop::Ipc(i) => {
-                let socket_path = i
-                    .socket_path
-                    .as_deref()
-                    .map(|p| absolute(loaded.resolve(p)));
-                match (&i.command, i.transport) {
-                    (Some(command), transport) => Ok(Launch::Spawn {
-                        program: program_path(loaded, command),
-                        args: i.args.clone(),
-                        transport,
-                        socket_path,
-                        address: i.address.clone(),
-                    }),
-                    (None, IpcTransport::Unix) => socket_path
-                        .map(|p| Launch::Connect(Endpoint::Unix(p)))
-                        .ok_or_else(|| {
-                            PluginError::invalid_input(
-                            "interop.socketPath is required for transport `unix` without `command`",
-                        )
-                        .in_plugin(name)
-                        }),
-                    (None, IpcTransport::Tcp) => i
-                        .address
-                        .clone()
-                        .map(|a| Launch::Connect(Endpoint::Tcp(a)))
-                        .ok_or_else(|| {
-                            PluginError::invalid_input(
-                                "interop.address is required for transport `tcp` without `command`",
-                            )
-                            .in_plugin(name)
-                        }),
-                }
-            }
-            other => Err(PluginError::invalid_input(format!(
-                "the ipc backend cannot load protocol `{}`",
-                other.protocol()
-            ))
-            .in_plugin(name)),
-        }
-    }
-}
-
-/// A private temporary directory (for a plugin's socket), removed on drop.
-#[derive(Debug)]
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(plugin: &str) -> std::io::Result<TempDir> {
-        use std::os::unix::fs::DirBuilderExt;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let safe: String = plugin
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(16)
-            .collect();
-        let path = std::env::temp_dir().join(format!("interop-{safe}-{}-{n}", std::process::id()));
-        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
-        Ok(TempDir(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A plugin process, killed with its whole process group on drop.
-struct Process {
-    child: Child,
-    pid: Option<u32>,
-}
-
-impl Process {
-    fn kill(&mut self) {
-        if let Some(pid) = self.pid {
-            // SAFETY: kill(2) on our child's process group (it was created with
-            // process_group(0), so its pgid is its pid).
-            unsafe {
-                libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-            }
-        }
-        let _ = self.child.start_kill();
-    }
-
-    /// The exit status, waiting at most `within`; `None` if still running.
-    async fn status_within(&mut self, within: Duration) -> Option<String> {
-        match tokio::time::timeout(within, self.child.wait()).await {
-            Ok(Ok(status)) => Some(status.to_string()),
-            _ => None,
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
@@ -487,24 +349,9 @@ impl Supervisor {
 
     /// Starts the process (or connects) and performs the handshake.
     async fn start(&self) -> Result<Live, PluginError> {
-        let name = self.name().to_owned();
         let router = host_api::host_router(self.services.clone());
         let mut live = match &self.launch {
-            Launch::Stdio { program, args } => {
-                let mut process = self.spawn(program, args, &[], &[], true)?;
-                let stdin = process.child.stdin.take();
-                let stdout = process.child.stdout.take();
-                let (Some(stdin), Some(stdout)) = (stdin, stdout) else {
-                    return Err(PluginError::internal("child stdio missing").in_plugin(&name));
-                };
-                let peer = Peer::new(stdout, stdin, router, self.peer_options(Framing::Lines));
-                Live {
-                    peer,
-                    process: Some(process),
-                    generation: 0,
-                    _dir: None,
-                }
-            }
+            Launch::Stdio { program, args } => self.start_stdio(program, args, router)?,
             Launch::Spawn {
                 program,
                 args,
@@ -512,94 +359,122 @@ impl Supervisor {
                 socket_path,
                 address,
             } => {
-                let (endpoint, env, dir) = match transport {
-                    IpcTransport::Unix => {
-                        let (path, dir) = match socket_path {
-                            Some(p) => {
-                                if let Some(parent) = p.parent() {
-                                    std::fs::create_dir_all(parent).map_err(|e| {
-                                        PluginError::fs(format!(
-                                            "cannot create the socket directory {}: {e}",
-                                            parent.display()
-                                        ))
-                                        .in_plugin(&name)
-                                    })?;
-                                }
-                                (p.clone(), None)
-                            }
-                            None => {
-                                let dir = TempDir::new(&name).map_err(|e| {
-                                    PluginError::internal(format!("socket directory: {e}"))
-                                        .in_plugin(&name)
-                                })?;
-                                (dir.0.join("plugin.sock"), Some(dir))
-                            }
-                        };
-                        let env = ("INTEROP_SOCKET".to_owned(), path.display().to_string());
-                        (Endpoint::Unix(path), env, dir)
-                    }
-                    IpcTransport::Tcp => {
-                        let addr = match address {
-                            Some(a) => a.clone(),
-                            None => transport::free_loopback_address()
-                                .map_err(|e| {
-                                    PluginError::internal(format!("no free port: {e}"))
-                                        .in_plugin(&name)
-                                })?
-                                .to_string(),
-                        };
-                        (
-                            Endpoint::Tcp(addr.clone()),
-                            ("INTEROP_ADDRESS".to_owned(), addr),
-                            None,
-                        )
-                    }
-                };
-                let writable: Vec<PathBuf> = match &endpoint {
-                    Endpoint::Unix(p) => p.parent().map(Path::to_path_buf).into_iter().collect(),
-                    Endpoint::Tcp(_) => Vec::new(),
-                };
-                let mut process = self.spawn(program, args, &[env], &writable, false)?;
-                let options = self.peer_options(self.config.socket_framing);
-                let peer = transport::connect_with_retry(
-                    &endpoint,
-                    router,
-                    options,
-                    self.config.start_timeout,
-                    || match process.child.try_wait() {
-                        Ok(Some(status)) => Some(format!(
-                            "the plugin process exited ({status}) before listening on {endpoint}"
-                        )),
-                        _ => None,
-                    },
-                )
-                .await
-                .map_err(|e| PluginError::exec(e).in_plugin(&name))?;
-                Live {
-                    peer,
-                    process: Some(process),
-                    generation: 0,
-                    _dir: dir,
-                }
+                let prepared = prepare_endpoint(
+                    self.name(),
+                    *transport,
+                    socket_path.as_deref(),
+                    address.as_deref(),
+                )?;
+                self.start_socket(program, args, prepared, router).await?
             }
-            Launch::Connect(endpoint) => {
-                let peer = transport::connect_with_retry(
-                    endpoint,
-                    router,
-                    self.peer_options(self.config.socket_framing),
-                    self.config.start_timeout,
-                    || None,
-                )
-                .await
-                .map_err(|e| PluginError::exec(e).in_plugin(&name))?;
-                Live {
-                    peer,
-                    process: None,
-                    generation: 0,
-                    _dir: None,
-                }
-            }
+            Launch::Connect(endpoint) => Live {
+                peer: self.connect(endpoint, router, || None).await?,
+                process: None,
+                generation: 0,
+                _dir: None,
+            },
         };
+        self.handshake(&mut live).await?;
+        Ok(live)
+    }
+
+    fn spawn(
+        &self,
+        program: &Path,
+        args: &[String],
+        extra_env: &[(String, String)],
+        extra_write: &[PathBuf],
+        stdio: bool,
+    ) -> Result<Process, PluginError> {
+        process::spawn(&Spawn {
+            plugin: self.name(),
+            dir: &self.dir,
+            program,
+            args,
+            extra_env,
+            extra_write,
+            stdio,
+            policy: self.services.policy(),
+            sandbox: &self.config.sandbox,
+        })
+    }
+
+    /// `protocol: "subprocess"`: the process, and a peer over its stdin/stdout.
+    fn start_stdio(
+        &self,
+        program: &Path,
+        args: &[String],
+        router: Router,
+    ) -> Result<Live, PluginError> {
+        let mut process = self.spawn(program, args, &[], &[], true)?;
+        let stdin = process.child.stdin.take();
+        let stdout = process.child.stdout.take();
+        let (Some(stdin), Some(stdout)) = (stdin, stdout) else {
+            return Err(PluginError::internal("child stdio missing").in_plugin(self.name()));
+        };
+        let peer = Peer::new(stdout, stdin, router, self.peer_options(Framing::Lines));
+        Ok(Live {
+            peer,
+            process: Some(process),
+            generation: 0,
+            _dir: None,
+        })
+    }
+
+    /// `protocol: "ipc"` with `command`: the process, told where to listen, and a peer
+    /// connected to it once it does.
+    async fn start_socket(
+        &self,
+        program: &Path,
+        args: &[String],
+        prepared: PreparedEndpoint,
+        router: Router,
+    ) -> Result<Live, PluginError> {
+        let PreparedEndpoint {
+            endpoint,
+            env,
+            writable,
+            dir,
+        } = prepared;
+        let mut process = self.spawn(program, args, &[env], &writable, false)?;
+        let peer = self
+            .connect(&endpoint, router, || match process.child.try_wait() {
+                Ok(Some(status)) => Some(format!(
+                    "the plugin process exited ({status}) before listening on {endpoint}"
+                )),
+                _ => None,
+            })
+            .await?;
+        Ok(Live {
+            peer,
+            process: Some(process),
+            generation: 0,
+            _dir: dir,
+        })
+    }
+
+    /// Connects to `endpoint`, retrying until [`IpcConfig::start_timeout`] or until
+    /// `give_up` says why not.
+    async fn connect(
+        &self,
+        endpoint: &Endpoint,
+        router: Router,
+        give_up: impl FnMut() -> Option<String>,
+    ) -> Result<Peer, PluginError> {
+        transport::connect_with_retry(
+            endpoint,
+            router,
+            self.peer_options(self.config.socket_framing),
+            self.config.start_timeout,
+            give_up,
+        )
+        .await
+        .map_err(|e| PluginError::exec(e).in_plugin(self.name()))
+    }
+
+    /// Sends `initialize` and checks the answer against the manifest.
+    async fn handshake(&self, live: &mut Live) -> Result<(), PluginError> {
+        let name = self.name();
         let answer = live
             .peer
             .call_with_timeout(
@@ -619,7 +494,7 @@ impl Supervisor {
                 if let Some(p) = live.process.as_mut() {
                     status = p.status_within(Duration::from_millis(200)).await;
                 }
-                let mut err = e.to_plugin_error(&name, INITIALIZE);
+                let mut err = e.to_plugin_error(name, INITIALIZE);
                 err.message = format!("handshake failed: {}", err.message);
                 if let Some(status) = status {
                     err.message.push_str(&format!(" (process {status})"));
@@ -628,98 +503,7 @@ impl Supervisor {
             }
         };
         methods::check_handshake(&self.manifest, answer)?;
-        Ok(live)
-    }
-
-    /// Spawns the plugin process in its sandbox.
-    fn spawn(
-        &self,
-        program: &Path,
-        args: &[String],
-        extra_env: &[(String, String)],
-        extra_write: &[PathBuf],
-        stdio: bool,
-    ) -> Result<Process, PluginError> {
-        let name = self.name();
-        let policy = self.services.policy();
-        let sandbox = &self.config.sandbox;
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(&self.dir)
-            .env_clear()
-            .kill_on_drop(true)
-            .process_group(0)
-            .stdin(if stdio { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for var in &policy.env {
-            if let Some(value) = std::env::var_os(var) {
-                cmd.env(var, value);
-            }
-        }
-        cmd.env("INTEROP_PLUGIN", name)
-            .env("INTEROP_PROTOCOL_VERSION", PROTOCOL_VERSION);
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-
-        let memory = policy.memory_bytes.max(sandbox.memory_floor_bytes);
-        let cpu = sandbox.cpu_seconds;
-        let files = sandbox.max_open_files;
-        #[cfg(target_os = "linux")]
-        let ruleset = if sandbox.landlock {
-            let resolved = which(program);
-            let rules = confine::fs_rules(policy, resolved.as_deref(), extra_write);
-            match confine::landlock_ruleset(&rules) {
-                Ok(Some(r)) => Some(r),
-                Ok(None) => {
-                    tracing::warn!(target: "interop::ipc", plugin = %name, "Landlock is not supported by this kernel: the plugin process runs without filesystem rules (host calls are still checked)");
-                    None
-                }
-                Err(e) => {
-                    return Err(PluginError::internal(format!("sandbox: {e}")).in_plugin(name))
-                }
-            }
-        } else {
-            None
-        };
-        #[cfg(target_os = "linux")]
-        let ruleset = Mutex::new(ruleset);
-        // SAFETY: the closure runs in the child between fork and exec; it only makes
-        // system calls (setrlimit, prctl, landlock_restrict_self) and allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                confine::apply_rlimits(memory, cpu, files)?;
-                #[cfg(target_os = "linux")]
-                if let Some(r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
-                    r.restrict_self()
-                        .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))?;
-                }
-                Ok(())
-            });
-        }
-        let mut child = cmd.spawn().map_err(|e| {
-            PluginError::exec(format!(
-                "cannot start `{}` (in {}): {e}",
-                program.display(),
-                self.dir.display()
-            ))
-            .in_plugin(name)
-        })?;
-        let pid = child.id();
-        if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(forward_output(name.to_owned(), "stderr", stderr));
-        }
-        if !stdio {
-            if let Some(stdout) = child.stdout.take() {
-                tokio::spawn(forward_output(name.to_owned(), "stdout", stdout));
-            }
-        }
-        tracing::debug!(target: "interop::ipc", plugin = %name, ?pid, program = %program.display(), "plugin process started");
-        Ok(Process { child, pid })
+        Ok(())
     }
 }
 
@@ -748,33 +532,6 @@ fn disconnect_error(
             }
             message.push_str("; it will be restarted");
             PluginError::exec(message).in_plugin(plugin)
-        }
-    }
-}
-
-/// Finds `program` on `PATH` (for the Landlock rules; spawning resolves it itself).
-fn which(program: &Path) -> Option<PathBuf> {
-    if program.components().count() > 1 || program.is_absolute() {
-        return Some(program.to_path_buf());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-}
-
-/// Forwards a plugin's stderr (or, for socket plugins, stdout) to the log, line by line.
-async fn forward_output(plugin: String, stream: &'static str, output: impl AsyncRead + Unpin) {
-    let mut lines = FrameReader::new(BufReader::new(output), Framing::Lines, 64 * 1024);
-    loop {
-        match lines.next_frame().await {
-            Ok(Some(line)) => {
-                tracing::info!(target: "interop::plugin", %plugin, stream, "{}", String::from_utf8_lossy(&line))
-            }
-            Ok(None) | Err(FrameError::Io(_)) | Err(FrameError::BadHeader(_)) => break,
-            Err(FrameError::TooLarge { limit }) => {
-                tracing::warn!(target: "interop::plugin", %plugin, stream, "line longer than {limit} bytes dropped")
-            }
         }
     }
 }

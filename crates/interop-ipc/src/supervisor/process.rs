@@ -1,0 +1,188 @@
+//! A plugin process: started in its sandbox ([`spawn`]), its output forwarded to the log,
+//! killed with its process group.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use interop_protocol::{PluginError, PROTOCOL_VERSION};
+use interop_sandbox::Policy;
+use tokio::io::{AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::confine::{self, SandboxConfig};
+use crate::framing::{FrameError, FrameReader, Framing};
+
+/// What to start, and how.
+#[derive(Clone, Copy)]
+pub(super) struct Spawn<'a> {
+    /// The plugin's name (for the log and `INTEROP_PLUGIN`).
+    pub(super) plugin: &'a str,
+    /// The plugin directory: the working directory.
+    pub(super) dir: &'a Path,
+    /// The program, as the manifest names it (absolute, or looked up on `PATH`).
+    pub(super) program: &'a Path,
+    /// Its arguments.
+    pub(super) args: &'a [String],
+    /// Variables passed besides the granted ones (`INTEROP_SOCKET`...).
+    pub(super) extra_env: &'a [(String, String)],
+    /// Directories the process may write besides the granted ones.
+    pub(super) extra_write: &'a [PathBuf],
+    /// Whether the connection is the process's stdin/stdout.
+    pub(super) stdio: bool,
+    /// The plugin's policy.
+    pub(super) policy: &'a Policy,
+    /// Process limits and switches.
+    pub(super) sandbox: &'a SandboxConfig,
+}
+
+/// A plugin process, killed with its whole process group on drop.
+pub(super) struct Process {
+    pub(super) child: Child,
+    pub(super) pid: Option<u32>,
+}
+
+impl Process {
+    pub(super) fn kill(&mut self) {
+        if let Some(pid) = self.pid {
+            // SAFETY: kill(2) on our child's process group (it was created with
+            // process_group(0), so its pgid is its pid).
+            unsafe {
+                libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+            }
+        }
+        let _ = self.child.start_kill();
+    }
+
+    /// The exit status, waiting at most `within`; `None` if still running.
+    pub(super) async fn status_within(&mut self, within: Duration) -> Option<String> {
+        match tokio::time::timeout(within, self.child.wait()).await {
+            Ok(Ok(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Spawns the plugin process of `spec` in its sandbox.
+pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
+    let Spawn {
+        plugin: name,
+        dir,
+        program,
+        args,
+        extra_env,
+        extra_write,
+        stdio,
+        policy,
+        sandbox,
+    } = *spec;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_clear()
+        .kill_on_drop(true)
+        .process_group(0)
+        .stdin(if stdio { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    for var in &policy.env {
+        if let Some(value) = std::env::var_os(var) {
+            cmd.env(var, value);
+        }
+    }
+    cmd.env("INTEROP_PLUGIN", name)
+        .env("INTEROP_PROTOCOL_VERSION", PROTOCOL_VERSION);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+
+    let memory = policy.memory_bytes.max(sandbox.memory_floor_bytes);
+    let cpu = sandbox.cpu_seconds;
+    let files = sandbox.max_open_files;
+    #[cfg(target_os = "linux")]
+    let ruleset = if sandbox.landlock {
+        let resolved = which(program);
+        let rules = confine::fs_rules(policy, resolved.as_deref(), extra_write);
+        match confine::landlock_ruleset(&rules) {
+            Ok(Some(r)) => Some(r),
+            Ok(None) => {
+                tracing::warn!(target: "interop::ipc", plugin = %name, "Landlock is not supported by this kernel: the plugin process runs without filesystem rules (host calls are still checked)");
+                None
+            }
+            Err(e) => return Err(PluginError::internal(format!("sandbox: {e}")).in_plugin(name)),
+        }
+    } else {
+        None
+    };
+    #[cfg(target_os = "linux")]
+    let ruleset = Mutex::new(ruleset);
+    // SAFETY: the closure runs in the child between fork and exec; it only makes
+    // system calls (setrlimit, prctl, landlock_restrict_self) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            confine::apply_rlimits(memory, cpu, files)?;
+            #[cfg(target_os = "linux")]
+            if let Some(r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
+                r.restrict_self()
+                    .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))?;
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        PluginError::exec(format!(
+            "cannot start `{}` (in {}): {e}",
+            program.display(),
+            dir.display()
+        ))
+        .in_plugin(name)
+    })?;
+    let pid = child.id();
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(forward_output(name.to_owned(), "stderr", stderr));
+    }
+    if !stdio {
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(forward_output(name.to_owned(), "stdout", stdout));
+        }
+    }
+    tracing::debug!(target: "interop::ipc", plugin = %name, ?pid, program = %program.display(), "plugin process started");
+    Ok(Process { child, pid })
+}
+
+/// Finds `program` on `PATH` (for the Landlock rules; spawning resolves it itself).
+fn which(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 || program.is_absolute() {
+        return Some(program.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Forwards a plugin's stderr (or, for socket plugins, stdout) to the log, line by line.
+async fn forward_output(plugin: String, stream: &'static str, output: impl AsyncRead + Unpin) {
+    let mut lines = FrameReader::new(BufReader::new(output), Framing::Lines, 64 * 1024);
+    loop {
+        match lines.next_frame().await {
+            Ok(Some(line)) => {
+                tracing::info!(target: "interop::plugin", %plugin, stream, "{}", String::from_utf8_lossy(&line))
+            }
+            Ok(None) | Err(FrameError::Io(_)) | Err(FrameError::BadHeader(_)) => break,
+            Err(FrameError::TooLarge { limit }) => {
+                tracing::warn!(target: "interop::plugin", %plugin, stream, "line longer than {limit} bytes dropped")
+            }
+        }
+    }
+}
