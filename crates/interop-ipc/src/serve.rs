@@ -45,7 +45,7 @@ impl HostClient {
             peer.call_with_timeout(HOST_CALL, Some(params), timeout)
                 .await
                 .map_err(|e| match e {
-                    crate::rpc::CallError::Remote(e) => e.to_plugin_error(),
+                    crate::rpc::CallError::Remote(e) => crate::rpc::remote_error(&e),
                     other => PluginError::exec(format!("host.call: {other}")),
                 })
         })?

@@ -14,13 +14,20 @@
 //!   the connection stays up;
 //! - a frame over the maximum size gets a `-32600` response whose `data` names the
 //!   `message_size` limit, and then the connection is closed (a stream cannot be trusted
-//!   to resynchronise after it, and a peer flooding garbage must not be buffered).
+//!   to resynchronise after it, and a peer flooding garbage must not be buffered);
+//! - a reply is never answered; one this side cannot use fails the call it answers at once
+//!   with [`CallError::BadReply`] saying why (no `"jsonrpc": "2.0"`, an id of another type
+//!   than the request's, both `result` and `error`...); an error with a null id, or a
+//!   frame that is not JSON, fails every call in flight (any of them may be the one whose
+//!   reply was lost); a reply to no call in flight is logged at WARN. No call waits out
+//!   its time limit for a reply that came and could not be used.
 
+mod classify;
 mod errors;
 mod peer;
 mod router;
 mod wire;
 
-pub use errors::{CallError, Disconnect};
+pub use errors::{remote_error, CallError, Disconnect};
 pub use peer::{Peer, PeerOptions};
 pub use router::{BoxFuture, Router};

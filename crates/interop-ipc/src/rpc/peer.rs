@@ -5,15 +5,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use interop_protocol::jsonrpc::{Id, Incoming, Outcome, Response, RpcError, VERSION};
+use interop_protocol::jsonrpc::{Id, Response, RpcError, VERSION};
 use interop_protocol::PluginError;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
-use super::errors::{CallError, Disconnect};
+use super::classify::{parse_frame, Frame, Reply};
+use super::errors::{describe_remote, CallError, Disconnect};
 use super::router::{dispatch, Dispatch, Router};
-use super::wire::{encode_response, framed, parse_frame, OutRequest, Outgoing};
+use super::wire::{encode_response, framed, OutRequest, Outgoing};
 use crate::framing::{FrameError, FrameReader, Framing};
 
 /// Settings of one connection.
@@ -40,10 +41,11 @@ impl Default for PeerOptions {
     }
 }
 
-type Reply = oneshot::Sender<Result<Value, CallError>>;
+/// Where the outcome of a call in flight goes.
+type Waiter = oneshot::Sender<Result<Value, CallError>>;
 
 struct State {
-    calls: HashMap<i64, Reply>,
+    calls: HashMap<i64, Waiter>,
     closed: Option<Disconnect>,
 }
 
@@ -390,42 +392,70 @@ async fn read_loop<R: AsyncRead + Unpin>(
     close(&inner, reason).await;
 }
 
-fn route_response(inner: &Inner, response: Response) {
-    match response.id {
-        Id::Number(n) => {
-            let reply = lock(&inner.state).calls.remove(&n);
-            match reply {
-                Some(reply) => {
-                    let _ = reply.send(match response.outcome {
-                        Outcome::Result(v) => Ok(v),
-                        Outcome::Error(e) => Err(CallError::Remote(e)),
-                    });
+/// Hands a reply to the call it answers. A reply that cannot be used fails that call at
+/// once, saying why; an error with a null id (the other side could not read one of our
+/// requests, and cannot say which) fails every call in flight, since any of them may be
+/// the one that will never be answered. A reply to no call in flight is logged.
+fn route_reply(inner: &Inner, reply: Reply) {
+    let label = &inner.options.label;
+    if let Some((n, id_problem)) = reply.target() {
+        let call = lock(&inner.state).calls.remove(&n);
+        if let Some(call) = call {
+            let result = match (id_problem, reply.outcome) {
+                (Some(why), _) | (None, Err(why)) => {
+                    tracing::warn!(%label, id = n, "unusable reply: {why}");
+                    Err(CallError::BadReply(why))
                 }
-                None => {
-                    tracing::debug!(label = %inner.options.label, id = n, "response to no pending call (late or unknown id)")
-                }
+                (None, Ok(Ok(value))) => Ok(value),
+                (None, Ok(Err(error))) => Err(CallError::Remote(error)),
+            };
+            let _ = call.send(result);
+            return;
+        }
+    }
+    match reply.outcome {
+        Ok(Err(error)) if reply.id.is_null() => {
+            let why = format!(
+                "the other side answered with an error for no id (it could not read a \
+                 request): {}",
+                describe_remote(&error)
+            );
+            if fail_calls(inner, &why) == 0 {
+                tracing::warn!(%label, "{why}");
             }
         }
-        Id::Null => {
-            if let Outcome::Error(e) = response.outcome {
-                tracing::warn!(label = %inner.options.label, code = e.code, "the other side rejected a frame: {}", e.message);
-            }
+        _ => {
+            tracing::warn!(%label, id = %reply.id, "a reply to no call in flight (late, or an id this side never sent): dropped")
         }
-        Id::String(s) => {
-            tracing::debug!(label = %inner.options.label, id = %s, "response with an id this side never sends")
-        }
+    }
+}
+
+/// Fails every call in flight with [`CallError::BadReply`] (the connection stays up);
+/// returns how many there were.
+fn fail_calls(inner: &Inner, why: &str) -> usize {
+    let calls = std::mem::take(&mut lock(&inner.state).calls);
+    if !calls.is_empty() {
+        tracing::warn!(label = %inner.options.label, calls = calls.len(), "calls failed: {why}");
+    }
+    let n = calls.len();
+    for (_, call) in calls {
+        let _ = call.send(Err(CallError::BadReply(why.to_owned())));
+    }
+    n
+}
+
+/// Queues a response to be written with the next batch of inline answers.
+fn queue(inner: &Inner, out: &mut Vec<u8>, response: &Response) {
+    if let Some(json) = encode_response(&inner.options, response) {
+        out.extend_from_slice(&framed(inner.options.framing, json));
     }
 }
 
 async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], out: &mut Vec<u8>) {
     match parse_frame(frame) {
-        Incoming::Response(response) => route_response(inner, response),
-        Incoming::Request(request) => match dispatch(router, request) {
-            Dispatch::Now(Some(response)) => {
-                if let Some(json) = encode_response(&inner.options, &response) {
-                    out.extend_from_slice(&framed(inner.options.framing, json));
-                }
-            }
+        Frame::Reply(reply) => route_reply(inner, reply),
+        Frame::Request(request) => match dispatch(router, request) {
+            Dispatch::Now(Some(response)) => queue(inner, out, &response),
             Dispatch::Now(None) => {}
             Dispatch::Later(fut) => {
                 let inner = inner.clone();
@@ -436,24 +466,29 @@ async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], ou
                 });
             }
         },
-        Incoming::Invalid(response) => {
-            if let Some(json) = encode_response(&inner.options, &response) {
-                out.extend_from_slice(&framed(inner.options.framing, json));
-            }
+        Frame::Invalid(response) => queue(inner, out, &response),
+        Frame::Unreadable { why, answer } => {
+            // Whatever it was, a reply among it is lost: the calls waiting for one would
+            // otherwise wait out their time limit.
+            fail_calls(
+                inner,
+                &format!("a frame could not be parsed as JSON ({why})"),
+            );
+            queue(inner, out, &answer);
         }
-        Incoming::Batch(items) => {
+        Frame::Batch(items) => {
             let mut now = Vec::new();
             let mut later = Vec::new();
             for item in items {
                 match item {
-                    Incoming::Request(request) => match dispatch(router, request) {
+                    Frame::Request(request) => match dispatch(router, request) {
                         Dispatch::Now(r) => now.extend(r),
                         Dispatch::Later(fut) => later.push(tokio::spawn(fut)),
                     },
-                    Incoming::Response(response) => route_response(inner, response),
-                    Incoming::Invalid(response) => now.push(response),
-                    // Parsing never nests batches: an array inside a batch is an invalid entry.
-                    Incoming::Batch(_) => now.push(Response::err(
+                    Frame::Reply(reply) => route_reply(inner, reply),
+                    Frame::Invalid(response) => now.push(response),
+                    // Batch entries are parsed values, never batches or unreadable.
+                    Frame::Batch(_) | Frame::Unreadable { .. } => now.push(Response::err(
                         Id::Null,
                         RpcError::invalid_request("a batch entry must be an object"),
                     )),

@@ -1,7 +1,6 @@
-//! What goes over the wire: requests and responses as written, and frames classified as
-//! they are read.
+//! What goes over the wire: requests and responses as written.
 
-use interop_protocol::jsonrpc::{Id, Incoming, Outcome, Request, Response, RpcError, VERSION};
+use interop_protocol::jsonrpc::{Id, Outcome, Response, RpcError, VERSION};
 use interop_protocol::PluginError;
 use serde::Serialize;
 use serde_json::Value;
@@ -108,58 +107,4 @@ pub(super) fn encode_response<T: Outgoing>(options: &PeerOptions, response: &T) 
     };
     json.map_err(|e| tracing::error!(label = %options.label, "cannot serialize a response: {e}"))
         .ok()
-}
-
-/// Classifies a frame like [`Incoming::parse`], without its copies for the common
-/// shapes (a plain request, a successful response).
-pub(super) fn parse_frame(frame: &[u8]) -> Incoming {
-    match serde_json::from_slice::<Value>(frame) {
-        Ok(Value::Object(map)) => classify_object(map),
-        Ok(Value::Array(items)) if !items.is_empty() => Incoming::Batch(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Value::Object(map) => classify_object(map),
-                    other => Incoming::classify(other),
-                })
-                .collect(),
-        ),
-        _ => Incoming::parse(frame),
-    }
-}
-
-fn classify_object(mut map: serde_json::Map<String, Value>) -> Incoming {
-    let id = match map.get("id") {
-        None => Some(None),
-        Some(Value::Number(n)) => n.as_i64().map(|n| Some(Id::Number(n))),
-        Some(Value::String(s)) => Some(Some(Id::String(s.clone()))),
-        Some(Value::Null) => Some(Some(Id::Null)),
-        Some(_) => None,
-    };
-    let version = map.get("jsonrpc").and_then(Value::as_str) == Some(VERSION);
-    if let (true, Some(id)) = (version, id) {
-        let plain_request = matches!(map.get("method"), Some(Value::String(_)))
-            && matches!(
-                map.get("params"),
-                None | Some(Value::Array(_)) | Some(Value::Object(_))
-            );
-        if plain_request {
-            if let Some(Value::String(method)) = map.remove("method") {
-                return Incoming::Request(Request {
-                    jsonrpc: VERSION.into(),
-                    method,
-                    params: map.remove("params"),
-                    id,
-                });
-            }
-        }
-        if let Some(id) = id {
-            if map.len() == 3 && !map.contains_key("method") && map.contains_key("result") {
-                if let Some(result) = map.remove("result") {
-                    return Incoming::Response(Response::ok(id, result));
-                }
-            }
-        }
-    }
-    Incoming::classify(Value::Object(map))
 }

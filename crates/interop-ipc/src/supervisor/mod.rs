@@ -293,7 +293,7 @@ impl Supervisor {
             }
             Err(CallError::Remote(e)) => {
                 self.failures.store(0, Ordering::Relaxed);
-                Err(e.to_plugin_error().in_plugin(self.name()))
+                Err(crate::rpc::remote_error(&e).in_plugin(self.name()))
             }
             Err(CallError::Timeout(_)) => {
                 self.fail_generation(
@@ -313,7 +313,9 @@ impl Supervisor {
                 let status = self.fail_generation(generation, reason.to_string()).await;
                 Err(disconnect_error(self.name(), method, &reason, status))
             }
-            Err(e @ CallError::TooLarge { .. }) => Err(e.to_plugin_error(self.name(), method)),
+            Err(e @ (CallError::TooLarge { .. } | CallError::BadReply(_))) => {
+                Err(e.to_plugin_error(self.name(), method))
+            }
         }
     }
 
