@@ -11,12 +11,16 @@
 //! - the next call starts a new process, after a delay that doubles with every
 //!   consecutive failure (from [`RestartPolicy::initial_backoff`] up to
 //!   [`RestartPolicy::max_backoff`]); after [`RestartPolicy::max_restarts`] consecutive
-//!   failures calls fail without restarting. A successful call resets the count.
+//!   failures calls fail without restarting. A successful call resets the count;
+//! - the error of a call that failed with its process says how the process ended (exit
+//!   status), what happens next (restart after a delay, or none any more) and the last
+//!   lines the process wrote to stderr (a traceback), in its message and `data`.
 //!
 //! Replies are matched by id on each connection, and a connection's calls only ever
 //! complete with that connection's replies, so a restart cannot hand one call's reply to
 //! another.
 
+mod ending;
 mod launch;
 mod process;
 
@@ -34,8 +38,9 @@ use crate::confine::SandboxConfig;
 use crate::framing::Framing;
 use crate::host_api;
 use crate::methods::{self, INITIALIZE, SHUTDOWN};
-use crate::rpc::{CallError, Disconnect, Peer, PeerOptions, Router};
+use crate::rpc::{CallError, Peer, PeerOptions, Router};
 use crate::transport::{self, Endpoint};
+use ending::{disconnect_error, Ending, Next};
 use launch::{absolute, prepare_endpoint, Launch, PreparedEndpoint, TempDir};
 use process::{Process, Spawn};
 
@@ -229,7 +234,7 @@ impl Supervisor {
             }
             Err(e) => {
                 let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-                st.not_before = Some(Instant::now() + self.config.restart.backoff(n));
+                self.next_after(&mut st, n);
                 st.last_failure = Some(e.message.clone());
                 Err(e)
             }
@@ -237,9 +242,9 @@ impl Supervisor {
     }
 
     /// Tears down the connection of `generation` (if it is still the live one): kills the
-    /// process, counts a failure and schedules the restart. Returns the process's exit
-    /// status when it had exited on its own.
-    async fn bury(&self, st: &mut State, generation: u64, reason: String) -> Option<String> {
+    /// process, counts a failure and schedules the restart. Returns how the process ended
+    /// (`None` when that generation was already buried).
+    async fn bury(&self, st: &mut State, generation: u64, reason: String) -> Option<Ending> {
         let live = st.live.take_if(|l| l.generation == generation)?;
         *lock(&self.current) = None;
         let Live {
@@ -247,28 +252,52 @@ impl Supervisor {
         } = live;
         peer.close().await;
         let mut status = None;
+        let mut output = Vec::new();
         if let Some(p) = process.as_mut() {
             status = p.status_within(Duration::from_millis(100)).await;
             p.kill();
             if status.is_none() {
                 let _ = p.status_within(Duration::from_millis(500)).await;
             }
+            output = p.last_output(Duration::from_millis(200)).await;
         }
         let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-        let delay = self.config.restart.backoff(n);
-        st.not_before = Some(Instant::now() + delay);
+        let next = self.next_after(st, n);
         let described = match &status {
             Some(s) => format!("{reason} (process {s})"),
             None => reason,
         };
-        tracing::warn!(target: "interop::ipc", plugin = %self.name(), failures = n, "plugin failed: {described}; restart in {} ms", delay.as_millis());
+        tracing::warn!(target: "interop::ipc", plugin = %self.name(), failures = n, ?next, "plugin failed: {described}");
         st.last_failure = Some(described);
-        status
+        Some(Ending {
+            status,
+            output,
+            next: Some(next),
+        })
     }
 
-    async fn fail_generation(&self, generation: u64, reason: String) -> Option<String> {
+    /// What follows the `failures`-th failure in a row: a restart after the backoff, or
+    /// none any more.
+    fn next_after(&self, st: &mut State, failures: u32) -> Next {
+        if failures > self.config.restart.max_restarts {
+            return Next::GiveUp(failures);
+        }
+        let delay = self.config.restart.backoff(failures);
+        st.not_before = Some(Instant::now() + delay);
+        Next::Restart(delay)
+    }
+
+    async fn fail_generation(&self, generation: u64, reason: String) -> Option<Ending> {
         let mut st = self.state.lock().await;
         self.bury(&mut st, generation, reason).await
+    }
+
+    /// `err`, completed with how the process of `generation` ended once it is buried.
+    async fn failed(&self, generation: u64, reason: String, err: PluginError) -> PluginError {
+        match self.fail_generation(generation, reason).await {
+            Some(ending) => ending.report(err),
+            None => err,
+        }
     }
 
     /// Calls `method` on the plugin within the policy's time limit, (re)starting it first
@@ -296,22 +325,19 @@ impl Supervisor {
                 Err(crate::rpc::remote_error(&e).in_plugin(self.name()))
             }
             Err(CallError::Timeout(_)) => {
-                self.fail_generation(
-                    generation,
-                    format!("`{method}` got no answer within {} ms", limit.as_millis()),
-                )
-                .await;
-                Err(PluginError::timeout(format!(
+                let err = PluginError::timeout(format!(
                     "`{method}` got no answer within {} ms (the call time limit); the plugin \
-                     process was killed and will be restarted",
+                     process was killed",
                     limit.as_millis()
                 ))
                 .with_data(json!({"limit": "time"}))
-                .in_plugin(self.name()))
+                .in_plugin(self.name());
+                let reason = format!("`{method}` got no answer within {} ms", limit.as_millis());
+                Err(self.failed(generation, reason, err).await)
             }
             Err(CallError::Disconnected(reason)) => {
-                let status = self.fail_generation(generation, reason.to_string()).await;
-                Err(disconnect_error(self.name(), method, &reason, status))
+                let err = disconnect_error(self.name(), method, &reason);
+                Err(self.failed(generation, reason.to_string(), err).await)
             }
             Err(e @ (CallError::TooLarge { .. } | CallError::BadReply(_))) => {
                 Err(e.to_plugin_error(self.name(), method))
@@ -492,48 +518,24 @@ impl Supervisor {
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => {
-                let mut status = None;
-                if let Some(p) = live.process.as_mut() {
-                    status = p.status_within(Duration::from_millis(200)).await;
-                }
                 let mut err = e.to_plugin_error(name, INITIALIZE);
                 err.message = format!("handshake failed: {}", err.message);
-                if let Some(status) = status {
-                    err.message.push_str(&format!(" (process {status})"));
+                let Some(p) = live.process.as_mut() else {
+                    return Err(err);
+                };
+                let status = p.status_within(Duration::from_millis(200)).await;
+                if status.is_none() {
+                    p.kill();
                 }
-                return Err(err);
+                let ending = Ending {
+                    status,
+                    output: p.last_output(Duration::from_millis(200)).await,
+                    next: None,
+                };
+                return Err(ending.report(err));
             }
         };
         methods::check_handshake(&self.manifest, answer)?;
         Ok(())
-    }
-}
-
-/// The error of a call whose connection ended.
-fn disconnect_error(
-    plugin: &str,
-    method: &str,
-    reason: &Disconnect,
-    status: Option<String>,
-) -> PluginError {
-    match reason {
-        Disconnect::TooLarge { .. } => {
-            CallError::Disconnected(reason.clone()).to_plugin_error(plugin, method)
-        }
-        _ => {
-            let mut message = match reason {
-                Disconnect::Eof => format!(
-                    "`{method}` failed: the plugin process closed its connection (crashed or exited)"
-                ),
-                other => format!(
-                    "`{method}` failed: lost the connection to the plugin process ({other})"
-                ),
-            };
-            if let Some(status) = status {
-                message.push_str(&format!("; process {status}"));
-            }
-            message.push_str("; it will be restarted");
-            PluginError::exec(message).in_plugin(plugin)
-        }
     }
 }

@@ -1,9 +1,10 @@
 //! A plugin process: started in its sandbox ([`spawn`]), its output forwarded to the log,
 //! killed with its process group.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use interop_protocol::{PluginError, PROTOCOL_VERSION};
@@ -37,10 +38,46 @@ pub(super) struct Spawn<'a> {
     pub(super) sandbox: &'a SandboxConfig,
 }
 
+/// Lines of a process's output kept for the error that reports its end.
+const TAIL_LINES: usize = 20;
+/// Longest line kept; the rest of a longer one is cut.
+const TAIL_LINE_BYTES: usize = 500;
+
+/// The last lines a plugin process wrote to stderr (and, for socket plugins, stdout),
+/// bounded: what the user needs to see when it dies (a traceback), kept besides the log.
+#[derive(Clone, Default)]
+struct OutputTail(Arc<Mutex<VecDeque<String>>>);
+
+impl OutputTail {
+    fn push(&self, line: &[u8]) {
+        let mut end = line.len().min(TAIL_LINE_BYTES);
+        while end < line.len() && end > 0 && (line[end] & 0xC0) == 0x80 {
+            end -= 1; // do not cut a UTF-8 sequence
+        }
+        let mut text = String::from_utf8_lossy(&line[..end]).into_owned();
+        if end < line.len() {
+            text.push_str("...");
+        }
+        let mut lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if lines.len() == TAIL_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(text);
+    }
+
+    fn lines(&self) -> Vec<String> {
+        let lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        lines.iter().cloned().collect()
+    }
+}
+
 /// A plugin process, killed with its whole process group on drop.
 pub(super) struct Process {
     pub(super) child: Child,
     pub(super) pid: Option<u32>,
+    tail: OutputTail,
+    /// The tasks forwarding its output; they end when every holder of the pipes is gone.
+    forwarders: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Process {
@@ -61,6 +98,18 @@ impl Process {
             Ok(Ok(status)) => Some(status.to_string()),
             _ => None,
         }
+    }
+
+    /// The last lines of its output, once everything it wrote has been read (waiting at
+    /// most `within` for that: a descendant may still hold the pipe).
+    pub(super) async fn last_output(&mut self, within: Duration) -> Vec<String> {
+        let all_read = async {
+            for forwarder in self.forwarders.iter_mut() {
+                let _ = forwarder.await;
+            }
+        };
+        let _ = tokio::time::timeout(within, all_read).await;
+        self.tail.lines()
     }
 }
 
@@ -148,16 +197,25 @@ pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
         .in_plugin(name)
     })?;
     let pid = child.id();
+    let tail = OutputTail::default();
+    let mut forwarders = Vec::new();
     if let Some(stderr) = child.stderr.take() {
-        tokio::spawn(forward_output(name.to_owned(), "stderr", stderr));
+        let forward = forward_output(name.to_owned(), "stderr", stderr, tail.clone());
+        forwarders.push(tokio::spawn(forward));
     }
     if !stdio {
         if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(forward_output(name.to_owned(), "stdout", stdout));
+            let forward = forward_output(name.to_owned(), "stdout", stdout, tail.clone());
+            forwarders.push(tokio::spawn(forward));
         }
     }
     tracing::debug!(target: "interop::ipc", plugin = %name, ?pid, program = %program.display(), "plugin process started");
-    Ok(Process { child, pid })
+    Ok(Process {
+        child,
+        pid,
+        tail,
+        forwarders,
+    })
 }
 
 /// Finds `program` on `PATH` (for the Landlock rules; spawning resolves it itself).
@@ -171,13 +229,20 @@ fn which(program: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Forwards a plugin's stderr (or, for socket plugins, stdout) to the log, line by line.
-async fn forward_output(plugin: String, stream: &'static str, output: impl AsyncRead + Unpin) {
+/// Forwards a plugin's stderr (or, for socket plugins, stdout) to the log, line by line,
+/// keeping the last lines in `tail`.
+async fn forward_output(
+    plugin: String,
+    stream: &'static str,
+    output: impl AsyncRead + Unpin,
+    tail: OutputTail,
+) {
     let mut lines = FrameReader::new(BufReader::new(output), Framing::Lines, 64 * 1024);
     loop {
         match lines.next_frame().await {
             Ok(Some(line)) => {
-                tracing::info!(target: "interop::plugin", %plugin, stream, "{}", String::from_utf8_lossy(&line))
+                tracing::info!(target: "interop::plugin", %plugin, stream, "{}", String::from_utf8_lossy(&line));
+                tail.push(&line);
             }
             Ok(None) | Err(FrameError::Io(_)) | Err(FrameError::BadHeader(_)) => break,
             Err(FrameError::TooLarge { limit }) => {

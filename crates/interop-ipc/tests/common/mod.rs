@@ -45,7 +45,8 @@ pub fn hostile_manifest(args: &[&str], extra: Value) -> Value {
     let mut all = vec!["hostile.py".to_owned()];
     all.extend(args.iter().map(|a| a.to_string()));
     let actions: Vec<Value> = [
-        "echo", "env", "host", "read", "crash", "hang", "freeze", "flood", "rlimits", "eat",
+        "echo", "env", "host", "read", "crash", "raise", "hang", "freeze", "flood", "rlimits",
+        "eat",
     ]
     .iter()
     .map(|a| json!({ "name": a }))
