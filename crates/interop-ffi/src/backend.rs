@@ -132,6 +132,7 @@ impl Backend for FfiBackend {
                 SERVE_SUBCOMMAND.to_owned(),
                 plugin_json.display().to_string(),
             ],
+            framing: Default::default(),
         });
         tracing::debug!(plugin = %name, runner = %runner.display(), "isolated native plugin");
         let plugin = isolation.subprocess.load(&child, services)?;

@@ -2,9 +2,9 @@
 //!
 //! Two framings, both easy to speak from any language:
 //!
-//! - [`Framing::Lines`] (the default, and the only one of stdio plugins): one JSON value
-//!   per line, terminated by `\n` (a `\r` before it is ignored, blank lines are skipped).
-//!   JSON text never contains a raw newline, so no escaping is needed.
+//! - [`Framing::Lines`] (the default): one JSON value per line, terminated by `\n` (a
+//!   `\r` before it is ignored, blank lines are skipped). JSON text never contains a raw
+//!   newline, so no escaping is needed.
 //! - [`Framing::ContentLength`]: LSP-style headers, `Content-Length: N\r\n\r\n` then `N`
 //!   bytes of JSON.
 //!
@@ -13,15 +13,8 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt};
 
-/// How messages are delimited on a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Framing {
-    /// One JSON value per `\n`-terminated line.
-    #[default]
-    Lines,
-    /// `Content-Length: N` headers, a blank line, then `N` bytes (as LSP does).
-    ContentLength,
-}
+/// How messages are delimited on a stream: the manifest's `framing` field.
+pub use interop_protocol::manifest::Framing;
 
 /// Why no frame could be read.
 #[derive(Debug, thiserror::Error)]

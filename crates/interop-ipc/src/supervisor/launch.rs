@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use interop_protocol::manifest::IpcTransport;
 use interop_protocol::{Interop, LoadedManifest, PluginError};
 
+use crate::framing::Framing;
 use crate::transport::{self, Endpoint};
 
 /// How the plugin is reached.
@@ -87,6 +88,15 @@ impl Launch {
             ))
             .in_plugin(name)),
         }
+    }
+}
+
+/// The framing the manifest asks for (lines unless it says otherwise).
+pub(super) fn framing(interop: &Interop) -> Framing {
+    match interop {
+        Interop::Ipc(i) => i.framing,
+        Interop::Subprocess(s) => s.framing,
+        _ => Framing::default(),
     }
 }
 

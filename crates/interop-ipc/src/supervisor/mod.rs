@@ -84,8 +84,6 @@ pub struct IpcConfig {
     pub restart: RestartPolicy,
     /// Time a plugin has to start, listen and answer `initialize` (default 10 s).
     pub start_timeout: Duration,
-    /// Framing on sockets (`protocol: "ipc"`); stdio always uses lines.
-    pub socket_framing: Framing,
     /// Process limits and Landlock.
     pub sandbox: SandboxConfig,
 }
@@ -95,7 +93,6 @@ impl Default for IpcConfig {
         IpcConfig {
             restart: RestartPolicy::default(),
             start_timeout: Duration::from_secs(10),
-            socket_framing: Framing::Lines,
             sandbox: SandboxConfig::default(),
         }
     }
@@ -121,6 +118,7 @@ pub(crate) struct Supervisor {
     manifest: Manifest,
     dir: PathBuf,
     launch: Launch,
+    framing: Framing,
     services: HostServices,
     config: IpcConfig,
     state: tokio::sync::Mutex<State>,
@@ -142,6 +140,7 @@ impl Supervisor {
     ) -> Result<Supervisor, PluginError> {
         Ok(Supervisor {
             launch: Launch::from_manifest(loaded)?,
+            framing: launch::framing(&loaded.manifest.interop),
             manifest: loaded.manifest.clone(),
             dir: absolute(loaded.dir.clone()),
             services,
@@ -365,10 +364,10 @@ impl Supervisor {
         }
     }
 
-    fn peer_options(&self, framing: Framing) -> PeerOptions {
+    fn peer_options(&self) -> PeerOptions {
         let policy = self.services.policy();
         PeerOptions {
-            framing,
+            framing: self.framing,
             max_frame: usize::try_from(policy.max_message_bytes).unwrap_or(usize::MAX),
             timeout: Some(policy.timeout),
             label: self.name().to_owned(),
@@ -440,7 +439,7 @@ impl Supervisor {
         let (Some(stdin), Some(stdout)) = (stdin, stdout) else {
             return Err(PluginError::internal("child stdio missing").in_plugin(self.name()));
         };
-        let peer = Peer::new(stdout, stdin, router, self.peer_options(Framing::Lines));
+        let peer = Peer::new(stdout, stdin, router, self.peer_options());
         Ok(Live {
             peer,
             process: Some(process),
@@ -492,7 +491,7 @@ impl Supervisor {
         transport::connect_with_retry(
             endpoint,
             router,
-            self.peer_options(self.config.socket_framing),
+            self.peer_options(),
             self.config.start_timeout,
             give_up,
         )
