@@ -1,6 +1,8 @@
 //! How a failed plugin process ended, and what the supervisor does next, as the user
 //! reads it in the error of the call that failed with it.
 
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use interop_protocol::PluginError;
@@ -21,14 +23,54 @@ pub(super) enum Next {
 #[derive(Debug, Clone)]
 pub(super) struct Ending {
     /// The exit status, when the process had exited on its own.
-    pub(super) status: Option<String>,
+    pub(super) status: Option<ExitStatus>,
     /// The last lines of its output (stderr, and stdout for socket plugins).
     pub(super) output: Vec<String>,
     /// What happens next.
     pub(super) next: Option<Next>,
 }
 
+/// What interpreters and runtimes print when an allocation fails (Python's
+/// `MemoryError`, V8's "heap out of memory", glibc's `ENOMEM` text, C++'s `bad_alloc`,
+/// Rust's "memory allocation of N bytes failed").
+const OUT_OF_MEMORY: &[&str] = &[
+    "MemoryError",
+    "out of memory",
+    "Out of memory",
+    "Cannot allocate memory",
+    "bad_alloc",
+    "memory allocation of",
+    "Allocation failed",
+];
+
 impl Ending {
+    /// The limit the process died of, when its end shows one: killed by `SIGXCPU` is
+    /// its CPU time (`RLIMIT_CPU`; the keeper reports a plugin killed at the hard limit
+    /// the same way); a failed allocation in its last output is its memory
+    /// (`RLIMIT_DATA`, `memory` bytes: allocations fail there rather than a signal).
+    pub(super) fn limit(&self, method: &str, memory: u64) -> Option<PluginError> {
+        let status = self.status.filter(|s| !s.success())?;
+        if status.signal() == Some(libc::SIGXCPU) {
+            return Some(PluginError::limit(
+                "cpu",
+                format!("`{method}` failed: the plugin process used up its CPU time"),
+            ));
+        }
+        let out_of_memory = self
+            .output
+            .iter()
+            .any(|line| OUT_OF_MEMORY.iter().any(|m| line.contains(m)));
+        out_of_memory.then(|| {
+            PluginError::limit(
+                "memory",
+                format!(
+                    "`{method}` failed: the plugin process ran out of memory (limit {} MiB)",
+                    memory >> 20
+                ),
+            )
+        })
+    }
+
     /// `err` completed with how the process ended: its exit status and what happens next
     /// in the message, and its last output in the message and in `data` (`status`,
     /// `stderr`), beside what `data` already holds (a limit's name).
@@ -40,7 +82,7 @@ impl Ending {
         };
         if let Some(status) = &self.status {
             err.message.push_str(&format!("; process {status}"));
-            data.insert("status".into(), Value::String(status.clone()));
+            data.insert("status".into(), Value::String(status.to_string()));
         }
         match self.next {
             Some(Next::Restart(delay)) => err.message.push_str(&format!(
@@ -90,7 +132,7 @@ mod tests {
     #[test]
     fn a_report_keeps_a_limit_and_adds_status_output_and_next_step() {
         let ending = Ending {
-            status: Some("exit status: 1".into()),
+            status: Some(ExitStatus::from_raw(1 << 8)),
             output: vec![
                 "Traceback (most recent call last):".into(),
                 "MemoryError".into(),

@@ -291,12 +291,25 @@ impl Supervisor {
         self.bury(&mut st, generation, reason).await
     }
 
-    /// `err`, completed with how the process of `generation` ended once it is buried.
-    async fn failed(&self, generation: u64, reason: String, err: PluginError) -> PluginError {
-        match self.fail_generation(generation, reason).await {
-            Some(ending) => ending.report(err),
+    /// `err` (or the limit the process died of), completed with how the process of
+    /// `generation` ended, once it is buried.
+    async fn failed(
+        &self,
+        generation: u64,
+        method: &str,
+        reason: String,
+        err: PluginError,
+    ) -> PluginError {
+        let Some(ending) = self.fail_generation(generation, reason).await else {
+            return err;
+        };
+        let memory =
+            (self.services.policy().memory_bytes).max(self.config.sandbox.memory_floor_bytes);
+        let err = match ending.limit(method, memory) {
+            Some(limit) => limit.in_plugin(self.name()),
             None => err,
-        }
+        };
+        ending.report(err)
     }
 
     /// Calls `method` on the plugin within the policy's time limit, (re)starting it first
@@ -332,11 +345,13 @@ impl Supervisor {
                 .with_data(json!({"limit": "time"}))
                 .in_plugin(self.name());
                 let reason = format!("`{method}` got no answer within {} ms", limit.as_millis());
-                Err(self.failed(generation, reason, err).await)
+                Err(self.failed(generation, method, reason, err).await)
             }
             Err(CallError::Disconnected(reason)) => {
                 let err = disconnect_error(self.name(), method, &reason);
-                Err(self.failed(generation, reason.to_string(), err).await)
+                Err(self
+                    .failed(generation, method, reason.to_string(), err)
+                    .await)
             }
             Err(e @ (CallError::TooLarge { .. } | CallError::BadReply(_))) => {
                 Err(e.to_plugin_error(self.name(), method))
@@ -412,6 +427,7 @@ impl Supervisor {
         extra_env: &[(String, String)],
         extra_write: &[PathBuf],
         stdio: bool,
+        tcp_port: Option<Option<u16>>,
     ) -> Result<Process, PluginError> {
         process::spawn(&Spawn {
             plugin: self.name(),
@@ -423,6 +439,7 @@ impl Supervisor {
             stdio,
             policy: self.services.policy(),
             sandbox: &self.config.sandbox,
+            tcp_port,
         })
     }
 
@@ -433,7 +450,7 @@ impl Supervisor {
         args: &[String],
         router: Router,
     ) -> Result<Live, PluginError> {
-        let mut process = self.spawn(program, args, &[], &[], true)?;
+        let mut process = self.spawn(program, args, &[], &[], true, None)?;
         let stdin = process.child.stdin.take();
         let stdout = process.child.stdout.take();
         let (Some(stdin), Some(stdout)) = (stdin, stdout) else {
@@ -463,7 +480,11 @@ impl Supervisor {
             writable,
             dir,
         } = prepared;
-        let mut process = self.spawn(program, args, &[env], &writable, false)?;
+        let tcp_port = match &endpoint {
+            Endpoint::Tcp(address) => Some(address.rsplit(':').next().and_then(|p| p.parse().ok())),
+            Endpoint::Unix(_) => None,
+        };
+        let mut process = self.spawn(program, args, &[env], &writable, false, tcp_port)?;
         let peer = self
             .connect(&endpoint, router, || match process.child.try_wait() {
                 Ok(Some(status)) => Some(format!(

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +12,9 @@ use interop_sandbox::Policy;
 use tokio::io::{AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::confine::{self, SandboxConfig};
+#[cfg(target_os = "linux")]
+use crate::confine::landlock;
+use crate::confine::{self, limits, Confinement, SandboxConfig};
 use crate::framing::{FrameError, FrameReader, Framing};
 
 /// What to start, and how.
@@ -36,6 +38,8 @@ pub(super) struct Spawn<'a> {
     pub(super) policy: &'a Policy,
     /// Process limits and switches.
     pub(super) sandbox: &'a SandboxConfig,
+    /// For a plugin listening on TCP, its port (when known).
+    pub(super) tcp_port: Option<Option<u16>>,
 }
 
 /// Lines of a process's output kept for the error that reports its end.
@@ -93,9 +97,9 @@ impl Process {
     }
 
     /// The exit status, waiting at most `within`; `None` if still running.
-    pub(super) async fn status_within(&mut self, within: Duration) -> Option<String> {
+    pub(super) async fn status_within(&mut self, within: Duration) -> Option<ExitStatus> {
         match tokio::time::timeout(within, self.child.wait()).await {
-            Ok(Ok(status)) => Some(status.to_string()),
+            Ok(Ok(status)) => Some(status),
             _ => None,
         }
     }
@@ -131,6 +135,7 @@ pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
         stdio,
         policy,
         sandbox,
+        tcp_port,
     } = *spec;
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -155,33 +160,45 @@ pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
         cmd.env(k, v);
     }
 
-    let memory = policy.memory_bytes.max(sandbox.memory_floor_bytes);
-    let cpu = sandbox.cpu_seconds;
-    let files = sandbox.max_open_files;
-    #[cfg(target_os = "linux")]
-    let ruleset = if sandbox.landlock {
-        let resolved = which(program);
-        let rules = confine::fs_rules(policy, resolved.as_deref(), extra_write);
-        match confine::landlock_ruleset(&rules) {
-            Ok(Some(r)) => Some(r),
-            Ok(None) => {
-                tracing::warn!(target: "interop::ipc", plugin = %name, "Landlock is not supported by this kernel: the plugin process runs without filesystem rules (host calls are still checked)");
-                None
-            }
-            Err(e) => return Err(PluginError::internal(format!("sandbox: {e}")).in_plugin(name)),
-        }
-    } else {
-        None
+    let resolved = which(program);
+    let needs = confine::Needs {
+        program: resolved.as_deref(),
+        extra_write,
+        tcp_port,
     };
+    let confinement = confine::prepare(policy, sandbox, &needs)
+        .map_err(|e| PluginError::internal(format!("sandbox: {e}")).in_plugin(name))?;
+    if !confinement.unenforced.is_empty() {
+        tracing::warn!(target: "interop::ipc", plugin = %name, "the plugin process runs without: {}", confinement.unenforced.join("; "));
+    }
+    let Confinement {
+        #[cfg(target_os = "linux")]
+        isolation,
+        #[cfg(target_os = "linux")]
+        ruleset,
+        memory,
+        cpu,
+        files,
+        ..
+    } = confinement;
     #[cfg(target_os = "linux")]
     let ruleset = Mutex::new(ruleset);
-    // SAFETY: the closure runs in the child between fork and exec; it only makes
-    // system calls (setrlimit, prctl, landlock_restrict_self) and allocates nothing.
+    // SAFETY: the closure runs in the child between fork and exec; it only makes system
+    // calls (unshare, fork, mount, setrlimit, prctl, landlock) and allocates nothing.
     unsafe {
         cmd.pre_exec(move || {
-            confine::apply_rlimits(memory, cpu, files)?;
+            // The host's child stays the keeper here; only the plugin returns.
             #[cfg(target_os = "linux")]
-            if let Some(r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
+            if let Some(isolation) = &isolation {
+                isolation.become_plugin()?;
+            }
+            limits::apply_rlimits(memory, cpu, files)?;
+            limits::drop_capabilities();
+            #[cfg(target_os = "linux")]
+            if let Some(mut r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
+                if isolation.is_some() {
+                    r = landlock::with_fresh_proc(r)?;
+                }
                 r.restrict_self()
                     .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))?;
             }
