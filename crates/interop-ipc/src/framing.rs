@@ -256,4 +256,71 @@ mod tests {
             b"Content-Length: 2\r\n\r\n{}"
         );
     }
+
+    mod properties {
+        //! Arbitrary bytes never panic or hang the readers; valid frames round-trip.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn framing() -> impl Strategy<Value = Framing> {
+            prop_oneof![Just(Framing::Lines), Just(Framing::ContentLength)]
+        }
+
+        /// Every frame of `input`, read through a buffer of `capacity` bytes; the reader
+        /// must end within one step per input byte (each frame consumes at least one).
+        fn read_all(framing: Framing, max: usize, capacity: usize, input: &[u8]) -> Vec<Vec<u8>> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut r =
+                    FrameReader::new(BufReader::with_capacity(capacity, input), framing, max);
+                let mut frames = Vec::new();
+                for _ in 0..=input.len() + 1 {
+                    match r.next_frame().await {
+                        Ok(Some(frame)) => frames.push(frame),
+                        Ok(None) | Err(FrameError::Io(_) | FrameError::BadHeader(_)) => {
+                            return frames
+                        }
+                        Err(FrameError::TooLarge { .. }) if framing == Framing::Lines => {}
+                        Err(FrameError::TooLarge { .. }) => return frames,
+                    }
+                }
+                panic!("the reader did not end within {} steps", input.len() + 2)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic_or_hang_either_reader(
+                framing in framing(),
+                max in 1usize..64,
+                capacity in 1usize..32,
+                input in proptest::collection::vec(any::<u8>(), 0..512),
+            ) {
+                read_all(framing, max, capacity, &input);
+            }
+
+            #[test]
+            fn header_like_input_never_panics_the_content_length_reader(
+                input in r#"(Content-Length: ?[0-9]{0,25}\r?\n|[a-zA-Z-]{0,8}: ?[ -~]{0,8}\r?\n|\r?\n|[{}\[\]0-9"]{0,8})*"#,
+            ) {
+                read_all(Framing::ContentLength, 64, 7, input.as_bytes());
+            }
+
+            #[test]
+            fn valid_frames_round_trip_in_both_framings(
+                framing in framing(),
+                capacity in 1usize..64,
+                texts in proptest::collection::vec(any::<String>(), 0..8),
+            ) {
+                let messages: Vec<Vec<u8>> =
+                    texts.iter().map(|t| serde_json::to_vec(t).unwrap()).collect();
+                let stream: Vec<u8> = messages.iter().flat_map(|m| encode(framing, m)).collect();
+                prop_assert_eq!(read_all(framing, 1 << 16, capacity, &stream), messages);
+            }
+        }
+    }
 }

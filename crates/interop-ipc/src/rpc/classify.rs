@@ -172,4 +172,69 @@ mod tests {
         };
         assert!(r.outcome.unwrap_err().contains("`error` is not"));
     }
+
+    mod properties {
+        //! Arbitrary frames never panic the parser; valid requests are read back as sent.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                ".{0,8}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                    proptest::collection::btree_map(
+                        prop_oneof![
+                            Just("jsonrpc".to_owned()),
+                            Just("id".to_owned()),
+                            Just("method".to_owned()),
+                            Just("result".to_owned()),
+                            Just("error".to_owned()),
+                            ".{0,4}".prop_map(String::from)
+                        ],
+                        inner,
+                        0..5,
+                    )
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic_the_parser(
+                input in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                let _ = parse_frame(&input);
+            }
+
+            #[test]
+            fn arbitrary_json_never_panics_the_parser(value in json()) {
+                let _ = parse_frame(value.to_string().as_bytes());
+                let _ = parse_frame(Value::Array(vec![value.clone(), value]).to_string().as_bytes());
+            }
+
+            #[test]
+            fn a_valid_request_is_read_back_as_sent(
+                method in ".{0,16}",
+                id in prop_oneof![any::<i64>().prop_map(Id::Number), ".{0,8}".prop_map(Id::String), Just(Id::Null)],
+                params in prop_oneof![Just(None), json().prop_filter("params", |p| p.is_array() || p.is_object()).prop_map(Some)],
+            ) {
+                let sent = Request { jsonrpc: VERSION.into(), method, params, id: Some(id) };
+                let frame = serde_json::to_vec(&sent).unwrap();
+                match parse_frame(&frame) {
+                    Frame::Request(got) => prop_assert_eq!(got, sent),
+                    other => prop_assert!(false, "{:?}", other),
+                }
+            }
+        }
+    }
 }
