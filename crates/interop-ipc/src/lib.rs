@@ -12,8 +12,9 @@
 //!   `docs/ipc.md`): `initialize`, `action.invoke`, `provider.get`, `hook.event`,
 //!   `shutdown`, and `host.call` from plugin to host ([`host_api`]);
 //! - supervision of plugin processes ([`supervisor`]): confined start ([`confine`]:
-//!   cleared environment, rlimits, Landlock), handshake, crash and hang detection, restart
-//!   with backoff;
+//!   cleared environment, PID/mount/network namespaces, a keeper tying the plugin to the
+//!   host, no capabilities, rlimits, Landlock), handshake, crash and hang detection,
+//!   restart with backoff, errors that show the plugin's last output;
 //! - [`IpcBackend`], the `Backend` of `protocol: "ipc"` and `protocol: "subprocess"`;
 //! - [`serve_stdio`], the plugin side: any `dyn Plugin` served over stdin/stdout.
 //!
