@@ -94,9 +94,9 @@ pub fn landlock_abi() -> Option<u32> {
 
 /// How a plugin process is to be confined, prepared by the host before it forks.
 pub(crate) struct Confinement {
-    /// The namespaces to enter (`None`: none could be created, or they are off).
+    /// The keeper and the namespaces it enters (none when they could not be created).
     #[cfg(target_os = "linux")]
-    pub(crate) isolation: Option<namespaces::Isolation>,
+    pub(crate) isolation: namespaces::Isolation,
     /// The Landlock rules to enforce.
     #[cfg(target_os = "linux")]
     pub(crate) ruleset: Option<::landlock::RulesetCreated>,
@@ -156,11 +156,10 @@ pub(crate) fn prepare(
         None
     };
     #[cfg(target_os = "linux")]
-    let isolation = if config.namespaces {
+    let mut isolation = if config.namespaces {
         let net = !network_granted && !listens_on_tcp;
         match namespaces::Isolation::new(net) {
-            Ok(mut isolation) => {
-                isolation.cpu_seconds = config.cpu_seconds;
+            Ok(isolation) => {
                 if !network_granted && listens_on_tcp {
                     unenforced.push(
                         "a network namespace (the plugin listens on TCP, so it shares the \
@@ -175,20 +174,24 @@ pub(crate) fn prepare(
                             .to_owned(),
                     );
                 }
-                Some(isolation)
+                isolation
             }
             Err(why) => {
                 unenforced.push(format!(
-                    "PID, mount and network namespaces ({why}): the plugin can see and \
-                     signal the processes of its user, and its descendants can outlive it"
+                    "PID, mount and network namespaces ({why}): the plugin can see the \
+                     processes of its user, and its descendants can outlive it"
                 ));
-                None
+                namespaces::Isolation::keeper_only()
             }
         }
     } else {
         unenforced.push("namespaces (off)".to_owned());
-        None
+        namespaces::Isolation::keeper_only()
     };
+    #[cfg(target_os = "linux")]
+    {
+        isolation.cpu_seconds = config.cpu_seconds;
+    }
     #[cfg(not(target_os = "linux"))]
     unenforced.push("namespaces and Landlock (Linux only)".to_owned());
     Ok(Confinement {

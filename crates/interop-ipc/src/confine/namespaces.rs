@@ -28,6 +28,9 @@ use std::sync::OnceLock;
 /// The namespaces a plugin process gets, decided by the host before it forks.
 #[derive(Debug, Clone)]
 pub(crate) struct Isolation {
+    /// Whether there are namespaces at all (without them, only the keeper remains: the
+    /// plugin still dies with the host, but its descendants can outlive it).
+    namespaces: bool,
     /// A new user namespace first (the host is not root): `uid_map` and `gid_map` map
     /// the host's ids to themselves.
     user: Option<IdMaps>,
@@ -74,10 +77,27 @@ impl Isolation {
         self.pid_max.is_some()
     }
 
+    /// No namespace: the keeper alone (they could not be created, or are off).
+    pub(crate) fn keeper_only() -> Isolation {
+        Isolation {
+            namespaces: false,
+            net: false,
+            pid_max: None,
+            user: None,
+            ..Isolation::unprobed(false)
+        }
+    }
+
+    /// Whether the plugin gets its own PID and mount namespaces (and a fresh `/proc`).
+    pub(crate) fn has_namespaces(&self) -> bool {
+        self.namespaces
+    }
+
     fn unprobed(net: bool) -> Isolation {
         // SAFETY: these calls take no arguments and cannot fail.
         let (uid, gid, host) = unsafe { (libc::geteuid(), libc::getegid(), libc::getpid()) };
         Isolation {
+            namespaces: true,
             user: (uid != 0).then(|| IdMaps {
                 uid_map: format!("{uid} {uid} 1\n").into_bytes(),
                 gid_map: format!("{gid} {gid} 1\n").into_bytes(),
@@ -125,6 +145,9 @@ impl Isolation {
     /// Enters the new namespaces (all but the PID one, which only children enter).
     /// Returns the failed step's number.
     fn enter(&self) -> Result<(), i32> {
+        if !self.namespaces {
+            return Ok(());
+        }
         let mut flags = libc::CLONE_NEWPID | libc::CLONE_NEWNS;
         if self.net {
             flags |= libc::CLONE_NEWNET;
@@ -165,10 +188,12 @@ impl Isolation {
     /// plugin and returns in it (to exec); the child itself stays the keeper until the
     /// plugin ends, and never returns.
     pub(crate) fn become_plugin(&self) -> io::Result<()> {
-        self.enter()
-            .map_err(|_| io::Error::other("cannot enter the plugin's namespaces"))?;
+        // (Errors here allocate nothing: the last OS error is a number.)
+        self.enter().map_err(|_| io::Error::last_os_error())?;
         // SAFETY: prctl with integer arguments; not dumpable: no core, no /proc/<pid>/mem.
         unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+        // SAFETY: getpid takes no arguments.
+        let keeper = unsafe { libc::getpid() };
         // SAFETY: the child only makes system calls until it execs.
         let plugin = unsafe { libc::fork() };
         if plugin < 0 {
@@ -180,14 +205,18 @@ impl Isolation {
         // The plugin: PID 1 of its namespace.
         // SAFETY: prctl with integer arguments.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-        // SAFETY: getppid takes no arguments. Our parent, the keeper, is outside our PID
-        // namespace (0); anything else means it died before PR_SET_PDEATHSIG.
-        if unsafe { libc::getppid() } != 0 {
-            return Err(io::Error::other("the keeper died during start-up"));
+        // SAFETY: getppid takes no arguments. Our parent is the keeper (seen as 0 from
+        // inside our PID namespace); anything else means it died before PR_SET_PDEATHSIG.
+        let parent = if self.namespaces { 0 } else { keeper };
+        if unsafe { libc::getppid() } != parent {
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
         }
         // SAFETY: setsid takes no arguments: the plugin's own session and process group,
         // so that `kill(0, ...)` reaches only its own processes.
         unsafe { libc::setsid() };
+        if !self.namespaces {
+            return Ok(());
+        }
         mount_proc()?;
         if let Some(pid_max) = self.pid_max {
             // Best effort: bounds a fork bomb to a few hundred processes.

@@ -189,14 +189,12 @@ pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
         cmd.pre_exec(move || {
             // The host's child stays the keeper here; only the plugin returns.
             #[cfg(target_os = "linux")]
-            if let Some(isolation) = &isolation {
-                isolation.become_plugin()?;
-            }
+            isolation.become_plugin()?;
             limits::apply_rlimits(memory, cpu, files)?;
             limits::drop_capabilities();
             #[cfg(target_os = "linux")]
             if let Some(mut r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
-                if isolation.is_some() {
+                if isolation.has_namespaces() {
                     r = landlock::with_fresh_proc(r)?;
                 }
                 r.restrict_self()
