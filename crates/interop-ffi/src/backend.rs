@@ -132,6 +132,7 @@ impl Backend for FfiBackend {
         child.manifest.interop = Interop::Subprocess(SubprocessInterop {
             command: runner.display().to_string(),
             args: vec![RUNNER_ARG.to_owned(), plugin_json.display().to_string()],
+            framing: Default::default(),
         });
         tracing::debug!(plugin = %name, runner = %runner.display(), "isolated native plugin");
         let plugin = isolation.subprocess.load(&child, services)?;

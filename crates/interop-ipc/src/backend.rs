@@ -11,7 +11,7 @@ use interop_protocol::{
 use interop_sandbox::{Backend, HostServices};
 use serde_json::Value;
 
-use crate::protocol::{self, ACTION_INVOKE, HOOK_EVENT, PROVIDER_GET};
+use crate::methods::{self, ACTION_INVOKE, HOOK_EVENT, PROVIDER_GET};
 use crate::runtime::block_on;
 use crate::supervisor::{IpcConfig, Supervisor};
 
@@ -126,19 +126,19 @@ impl Plugin for IpcPlugin {
     }
 
     fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let params = protocol::action_params(self.manifest(), request)?;
+        let params = methods::action_params(self.manifest(), request)?;
         self.call(ACTION_INVOKE, params)
             .map(ActionResult::from_reply)
     }
 
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let params = protocol::provider_params(self.manifest(), request)?;
+        let params = methods::provider_params(self.manifest(), request)?;
         self.call(PROVIDER_GET, params)
             .map(ProviderResult::from_reply)
     }
 
     fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        match protocol::hook_params(self.manifest(), event)? {
+        match methods::hook_params(self.manifest(), event)? {
             None => Ok(Value::Array(Vec::new())),
             Some(params) => match self.call(HOOK_EVENT, params)? {
                 Value::Array(results) => Ok(Value::Array(results)),

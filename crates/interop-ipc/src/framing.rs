@@ -2,9 +2,9 @@
 //!
 //! Two framings, both easy to speak from any language:
 //!
-//! - [`Framing::Lines`] (the default, and the only one of stdio plugins): one JSON value
-//!   per line, terminated by `\n` (a `\r` before it is ignored, blank lines are skipped).
-//!   JSON text never contains a raw newline, so no escaping is needed.
+//! - [`Framing::Lines`] (the default): one JSON value per line, terminated by `\n` (a
+//!   `\r` before it is ignored, blank lines are skipped). JSON text never contains a raw
+//!   newline, so no escaping is needed.
 //! - [`Framing::ContentLength`]: LSP-style headers, `Content-Length: N\r\n\r\n` then `N`
 //!   bytes of JSON.
 //!
@@ -13,15 +13,8 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt};
 
-/// How messages are delimited on a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Framing {
-    /// One JSON value per `\n`-terminated line.
-    #[default]
-    Lines,
-    /// `Content-Length: N` headers, a blank line, then `N` bytes (as LSP does).
-    ContentLength,
-}
+/// How messages are delimited on a stream: the manifest's `framing` field.
+pub use interop_protocol::manifest::Framing;
 
 /// Why no frame could be read.
 #[derive(Debug, thiserror::Error)]
@@ -262,5 +255,72 @@ mod tests {
             encode(Framing::ContentLength, b"{}"),
             b"Content-Length: 2\r\n\r\n{}"
         );
+    }
+
+    mod properties {
+        //! Arbitrary bytes never panic or hang the readers; valid frames round-trip.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn framing() -> impl Strategy<Value = Framing> {
+            prop_oneof![Just(Framing::Lines), Just(Framing::ContentLength)]
+        }
+
+        /// Every frame of `input`, read through a buffer of `capacity` bytes; the reader
+        /// must end within one step per input byte (each frame consumes at least one).
+        fn read_all(framing: Framing, max: usize, capacity: usize, input: &[u8]) -> Vec<Vec<u8>> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut r =
+                    FrameReader::new(BufReader::with_capacity(capacity, input), framing, max);
+                let mut frames = Vec::new();
+                for _ in 0..=input.len() + 1 {
+                    match r.next_frame().await {
+                        Ok(Some(frame)) => frames.push(frame),
+                        Ok(None) | Err(FrameError::Io(_) | FrameError::BadHeader(_)) => {
+                            return frames
+                        }
+                        Err(FrameError::TooLarge { .. }) if framing == Framing::Lines => {}
+                        Err(FrameError::TooLarge { .. }) => return frames,
+                    }
+                }
+                panic!("the reader did not end within {} steps", input.len() + 2)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic_or_hang_either_reader(
+                framing in framing(),
+                max in 1usize..64,
+                capacity in 1usize..32,
+                input in proptest::collection::vec(any::<u8>(), 0..512),
+            ) {
+                read_all(framing, max, capacity, &input);
+            }
+
+            #[test]
+            fn header_like_input_never_panics_the_content_length_reader(
+                input in r#"(Content-Length: ?[0-9]{0,25}\r?\n|[a-zA-Z-]{0,8}: ?[ -~]{0,8}\r?\n|\r?\n|[{}\[\]0-9"]{0,8})*"#,
+            ) {
+                read_all(Framing::ContentLength, 64, 7, input.as_bytes());
+            }
+
+            #[test]
+            fn valid_frames_round_trip_in_both_framings(
+                framing in framing(),
+                capacity in 1usize..64,
+                texts in proptest::collection::vec(any::<String>(), 0..8),
+            ) {
+                let messages: Vec<Vec<u8>> =
+                    texts.iter().map(|t| serde_json::to_vec(t).unwrap()).collect();
+                let stream: Vec<u8> = messages.iter().flat_map(|m| encode(framing, m)).collect();
+                prop_assert_eq!(read_all(framing, 1 << 16, capacity, &stream), messages);
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use interop_protocol::{Plugin, PluginError};
 use serde_json::{json, Value};
 
 use crate::framing::Framing;
-use crate::protocol::{self, HOST_CALL};
+use crate::methods::{self, HOST_CALL};
 use crate::rpc::{Peer, PeerOptions};
 use crate::runtime;
 
@@ -45,7 +45,7 @@ impl HostClient {
             peer.call_with_timeout(HOST_CALL, Some(params), timeout)
                 .await
                 .map_err(|e| match e {
-                    crate::rpc::CallError::Remote(e) => e.to_plugin_error(),
+                    crate::rpc::CallError::Remote(e) => crate::rpc::remote_error(&e),
                     other => PluginError::exec(format!("host.call: {other}")),
                 })
         })?
@@ -121,7 +121,7 @@ where
     let router = {
         let done = done.clone();
         let stop = plugin.clone();
-        protocol::plugin_router(plugin.clone()).blocking(protocol::SHUTDOWN, move |_| {
+        methods::plugin_router(plugin.clone()).blocking(methods::SHUTDOWN, move |_| {
             let _ = stop.unload();
             done.notify_one();
             Ok(Value::Null)

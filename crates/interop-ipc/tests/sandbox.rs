@@ -140,11 +140,20 @@ fn the_process_runs_under_rlimits_from_the_policy_with_a_memory_floor() {
 }
 
 #[test]
-fn a_plugin_allocating_past_its_memory_limit_fails_and_is_restarted() {
+fn a_plugin_allocating_past_its_memory_limit_fails_as_the_memory_limit_and_is_restarted() {
     let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({})));
     let (plugin, _) = load(&loaded).unwrap();
     let err = call(&plugin, "eat", json!(1u64 << 30)).unwrap_err();
-    assert_eq!(err.kind, interop_protocol::ErrorKind::Exec, "{err}");
+    assert_eq!(
+        err.kind,
+        interop_protocol::ErrorKind::LimitExceeded,
+        "{err}"
+    );
+    assert_eq!(err.limit_name(), Some("memory"), "{err}");
+    assert!(
+        err.message.contains("MemoryError"),
+        "its traceback is shown: {err}"
+    );
     assert_eq!(
         call(&plugin, "eat", json!(1u64 << 20)).unwrap(),
         json!(1u64 << 20)

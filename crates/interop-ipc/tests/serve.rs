@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use interop_ipc::protocol::{host_router, ACTION_INVOKE, HOOK_EVENT, INITIALIZE, SHUTDOWN};
+use interop_ipc::host_api::host_router;
+use interop_ipc::methods::{ACTION_INVOKE, HOOK_EVENT, INITIALIZE, SHUTDOWN};
 use interop_ipc::{serve_with, HostClient, Peer, PeerOptions};
 use interop_protocol::{
     validate_value, ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError,

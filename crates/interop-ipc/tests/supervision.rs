@@ -191,3 +191,59 @@ fn unload_stops_the_process_and_later_calls_fail() {
     let alive = unsafe { libc::kill(pid as i32, 0) } == 0;
     assert!(!alive, "process {pid} still runs after unload");
 }
+
+#[test]
+fn a_plugin_that_dies_of_an_exception_shows_its_traceback_in_the_error() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({})));
+    let (plugin, _) = load(&loaded).unwrap();
+    let err = call(&plugin, "raise", json!("the plugin's own bug")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Exec, "{err}");
+    assert!(err.message.contains("exit status: 1"), "{err}");
+    assert!(
+        err.message.contains("ValueError: the plugin's own bug"),
+        "the traceback is in the message: {err}"
+    );
+    let stderr = err.data.as_ref().and_then(|d| d.get("stderr")).cloned();
+    let lines: Vec<String> = serde_json::from_value(stderr.unwrap_or_default()).unwrap();
+    assert!(
+        lines.iter().any(|l| l.starts_with("Traceback")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.last().is_some_and(|l| l.contains("ValueError")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_plugin_that_fails_at_start_shows_why_in_the_load_error() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&["--fail-at-start"], json!({})));
+    let err = load(&loaded).err().unwrap();
+    assert!(
+        err.message
+            .contains("RuntimeError: cannot start: a dependency is missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn restarts_are_worded_as_what_will_happen() {
+    let (_dir, loaded) = plugin_dir(hostile_manifest(&[], json!({})));
+    let (plugin, _) = load(&loaded).unwrap();
+    let err = call(&plugin, "crash", json!(null)).unwrap_err();
+    assert!(err.message.contains("the next call restarts it"), "{err}");
+    assert!(!err.message.contains("will be restarted"), "{err}");
+    // max_restarts is 5 in the tests' config: the sixth failure in a row is the last.
+    let mut last = err;
+    for _ in 0..5 {
+        last = call(&plugin, "crash", json!(null)).unwrap_err();
+    }
+    assert!(
+        last.message.contains("it is not restarted any more"),
+        "{last}"
+    );
+    assert!(
+        !last.message.contains("the next call restarts it"),
+        "{last}"
+    );
+}

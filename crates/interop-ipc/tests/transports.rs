@@ -49,6 +49,66 @@ fn the_host_starts_a_tcp_plugin_at_the_manifest_address() {
 }
 
 #[test]
+fn a_started_tcp_plugin_without_an_address_gets_a_free_loopback_port() {
+    let (_dir, loaded) = plugin_dir(ipc_manifest(json!({
+        "protocol": "ipc", "transport": "tcp",
+        "command": "python3", "args": ["hostile.py", "--transport", "tcp"]
+    })));
+    let (plugin, _) = load(&loaded).unwrap();
+    assert_eq!(call(&plugin, "echo", json!("tcp")).unwrap(), json!("tcp"));
+    let names: Vec<String> =
+        serde_json::from_value(call(&plugin, "env", json!(null)).unwrap()).unwrap();
+    assert!(names.contains(&"INTEROP_ADDRESS".to_owned()), "{names:?}");
+}
+
+#[test]
+fn a_started_unix_plugin_without_a_socket_path_gets_a_private_socket() {
+    let (_dir, loaded) = plugin_dir(ipc_manifest(json!({
+        "protocol": "ipc", "transport": "unix",
+        "command": "python3", "args": ["hostile.py", "--transport", "unix"]
+    })));
+    let (plugin, _) = load(&loaded).unwrap();
+    assert_eq!(call(&plugin, "echo", json!("unix")).unwrap(), json!("unix"));
+}
+
+#[test]
+fn the_manifest_chooses_content_length_framing_over_stdio_and_sockets() {
+    let (_dir, loaded) = plugin_dir(ipc_manifest(json!({
+        "protocol": "subprocess", "framing": "content-length",
+        "command": "python3", "args": ["hostile.py", "--framing", "content-length"]
+    })));
+    let (plugin, _) = load(&loaded).unwrap();
+    assert_eq!(call(&plugin, "echo", json!("lsp")).unwrap(), json!("lsp"));
+    assert_eq!(
+        call(&plugin, "echo", json!("x".repeat(100_000))).unwrap(),
+        json!("x".repeat(100_000))
+    );
+    let (_dir, loaded) = plugin_dir(ipc_manifest(json!({
+        "protocol": "ipc", "transport": "unix", "framing": "content-length",
+        "command": "python3",
+        "args": ["hostile.py", "--transport", "unix", "--framing", "content-length"]
+    })));
+    let (plugin, _) = load(&loaded).unwrap();
+    assert_eq!(call(&plugin, "echo", json!([1])).unwrap(), json!([1]));
+}
+
+#[test]
+fn a_framing_the_plugin_does_not_speak_fails_the_load_instead_of_hanging() {
+    let (_dir, loaded) = plugin_dir(ipc_manifest(json!({
+        "protocol": "subprocess", "framing": "content-length",
+        "command": "python3", "args": ["hostile.py"]
+    })));
+    let started = std::time::Instant::now();
+    let err = load(&loaded)
+        .err()
+        .expect("a line plugin cannot answer LSP frames");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_host_connects_to_a_plugin_that_is_already_listening() {
     let (dir, loaded) = plugin_dir(ipc_manifest(json!({
         "protocol": "ipc", "transport": "unix", "socketPath": "listening.sock"

@@ -218,18 +218,19 @@ pub struct JsInterop {
 
 /// `protocol: "ipc"`: JSON-RPC 2.0 over a Unix socket or TCP.
 ///
-/// With `command`, the host starts the plugin process itself (and passes it the endpoint
-/// in `INTEROP_SOCKET` or `INTEROP_ADDRESS`); without it, the host connects to a plugin
-/// that is already listening.
+/// With `command`, the host starts the plugin process itself and passes it the endpoint
+/// in `INTEROP_SOCKET` or `INTEROP_ADDRESS` (without `socketPath` or `address`, the host
+/// picks a socket in a private directory or a free loopback port); without `command`,
+/// the host connects to a plugin that is already listening there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IpcInterop {
     /// Transport to connect over.
     pub transport: IpcTransport,
-    /// Unix socket path (transport `unix`).
+    /// Unix socket path (transport `unix`); required without `command`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket_path: Option<String>,
-    /// `host:port` to connect to (transport `tcp`).
+    /// `host:port` to connect to (transport `tcp`); required without `command`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Program that serves the plugin, started by the host.
@@ -238,6 +239,27 @@ pub struct IpcInterop {
     /// Arguments of `command`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// How messages are delimited on the connection.
+    #[serde(default, skip_serializing_if = "Framing::is_lines")]
+    pub framing: Framing,
+}
+
+/// How JSON-RPC messages are delimited on a process plugin's stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Framing {
+    /// One JSON message per `\n`-terminated line (the default).
+    #[default]
+    Lines,
+    /// `Content-Length: N` headers, a blank line, then `N` bytes of JSON, as LSP
+    /// libraries speak.
+    ContentLength,
+}
+
+impl Framing {
+    fn is_lines(&self) -> bool {
+        *self == Framing::Lines
+    }
 }
 
 /// The transports of `protocol: "ipc"`.
@@ -250,7 +272,7 @@ pub enum IpcTransport {
     Tcp,
 }
 
-/// `protocol: "subprocess"`: JSON lines over the plugin's stdin/stdout.
+/// `protocol: "subprocess"`: JSON-RPC 2.0 over the plugin's stdin/stdout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubprocessInterop {
@@ -260,6 +282,9 @@ pub struct SubprocessInterop {
     /// Its arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// How messages are delimited on stdin/stdout.
+    #[serde(default, skip_serializing_if = "Framing::is_lines")]
+    pub framing: Framing,
 }
 
 /// An action the plugin performs.

@@ -443,15 +443,17 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
             problems.push(Problem::new(format!("$.interop.{field}"), why));
         }
     }
+    // With `command`, the host picks the endpoint when the manifest names none.
     if let Interop::Ipc(ipc) = &m.interop {
         match ipc.transport {
+            _ if ipc.command.is_some() => {}
             IpcTransport::Unix if ipc.socket_path.is_none() => problems.push(Problem::new(
                 "$.interop.socketPath",
-                "missing; transport \"unix\" needs the socket's path",
+                "missing; transport \"unix\" without `command` needs the socket's path",
             )),
             IpcTransport::Tcp if ipc.address.is_none() => problems.push(Problem::new(
                 "$.interop.address",
-                "missing; transport \"tcp\" needs a `host:port` address",
+                "missing; transport \"tcp\" without `command` needs a `host:port` address",
             )),
             _ => {}
         }

@@ -8,6 +8,7 @@
 mod ffi;
 mod fs;
 mod manifest;
+mod process;
 mod wasm;
 
 fn main() -> std::process::ExitCode {
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
     cases.extend(ffi::cases());
     cases.extend(manifest::cases());
     cases.extend(fs::cases());
+    cases.extend(process::cases());
     if interop_hostile::run_all(cases, filter.as_deref()) {
         std::process::ExitCode::SUCCESS
     } else {

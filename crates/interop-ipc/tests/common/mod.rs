@@ -45,7 +45,8 @@ pub fn hostile_manifest(args: &[&str], extra: Value) -> Value {
     let mut all = vec!["hostile.py".to_owned()];
     all.extend(args.iter().map(|a| a.to_string()));
     let actions: Vec<Value> = [
-        "echo", "env", "host", "read", "crash", "hang", "freeze", "flood", "rlimits", "eat",
+        "echo", "env", "host", "read", "python", "crash", "raise", "hang", "freeze", "flood",
+        "rlimits", "eat",
     ]
     .iter()
     .map(|a| json!({ "name": a }))
@@ -76,12 +77,20 @@ pub fn fast_config() -> IpcConfig {
 
 /// Loads `loaded` with the backend of its protocol and the policy of its manifest.
 pub fn load(loaded: &LoadedManifest) -> Result<(IpcPlugin, HostServices), PluginError> {
+    load_with(loaded, fast_config())
+}
+
+/// Like [`load`], with the backend configured by `config`.
+pub fn load_with(
+    loaded: &LoadedManifest,
+    config: IpcConfig,
+) -> Result<(IpcPlugin, HostServices), PluginError> {
     let services = HostServices::new(Policy::from_manifest(loaded).unwrap());
     let backend = match loaded.manifest.interop.protocol() {
         interop_protocol::Protocol::Subprocess => IpcBackend::subprocess(),
         _ => IpcBackend::ipc(),
     }
-    .with_config(fast_config());
+    .with_config(config);
     let plugin = backend.load_ipc(loaded, services.clone())?;
     Ok((plugin, services))
 }
@@ -93,4 +102,51 @@ pub fn call(plugin: &IpcPlugin, action: &str, input: Value) -> Result<Value, Plu
         .data
         .or(result.text.map(Value::String))
         .unwrap_or(Value::Null))
+}
+
+/// Runs Python `code` in the plugin; `Ok` with its `result` variable, `Err` with what it
+/// raised.
+pub fn python(plugin: &IpcPlugin, code: &str) -> Result<Value, String> {
+    let reply = call(plugin, "python", json!(code)).expect("the python action answers");
+    match reply.get("ok") {
+        Some(ok) => Ok(ok.clone()),
+        None => Err(reply["error"].as_str().unwrap_or_default().to_owned()),
+    }
+}
+
+/// The processes whose command line contains `marker`, as seen by the host.
+pub fn processes_with(marker: &str) -> Vec<i32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|s| s.trim_start().starts_with('Z'));
+        if !zombie && String::from_utf8_lossy(&cmdline).contains(marker) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Python code that starts a `setsid` daemon, whose command line holds `marker`, and
+/// returns at once.
+pub fn daemon_code(marker: &str) -> String {
+    format!(
+        r#"
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("python3", ["python3", "-c", "import time; time.sleep(300)", "{marker}"])
+    os._exit(0)
+time.sleep(0.3)
+result = "started"
+"#
+    )
 }

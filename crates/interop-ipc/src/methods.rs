@@ -1,9 +1,10 @@
-//! The interop plugin protocol on top of JSON-RPC 2.0 (described for plugin authors in
-//! `docs/ipc.md`).
+//! The methods of the interop plugin protocol on top of JSON-RPC 2.0 (described for
+//! plugin authors in `docs/ipc.md`): their names, their params, the handshake's checks,
+//! and the plugin side's router.
 //!
 //! Host to plugin: `initialize`, `action.invoke`, `provider.get`, `hook.event`, `shutdown`.
 //! Plugin to host: `host.call` (`{"function": "fs.readFile", "args": {...}}`), answered by
-//! [`HostServices::call`], which checks the policy and records the audit trail.
+//! [`crate::host_api`].
 
 use std::sync::Arc;
 
@@ -11,7 +12,6 @@ use interop_protocol::jsonrpc::RpcError;
 use interop_protocol::{
     ActionInvoke, HookEvent, Manifest, Plugin, PluginError, ProviderGet, PROTOCOL_VERSION,
 };
-use interop_sandbox::HostServices;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -120,30 +120,6 @@ pub fn hook_params(manifest: &Manifest, event: &HookEvent) -> Result<Option<Valu
 
 fn to_value(v: &impl Serialize) -> Result<Value, PluginError> {
     serde_json::to_value(v).map_err(|e| PluginError::internal(e.to_string()))
-}
-
-/// `host.call` params.
-#[derive(Debug, Deserialize)]
-struct HostCall {
-    function: String,
-    #[serde(default)]
-    args: Value,
-}
-
-/// The methods the host answers on a plugin's connection: `host.call`, checked by the
-/// policy and audited through `services`.
-pub fn host_router(services: HostServices) -> Router {
-    Router::new().blocking(HOST_CALL, move |params| {
-        let call: HostCall =
-            serde_json::from_value(params.unwrap_or(Value::Null)).map_err(|e| {
-                RpcError::invalid_params(format!(
-                    "`host.call` takes {{\"function\": \"fs.readFile\", \"args\": {{...}}}}: {e}"
-                ))
-            })?;
-        services
-            .call(&call.function, call.args)
-            .map_err(RpcError::from)
-    })
 }
 
 fn params<T: serde::de::DeserializeOwned>(
