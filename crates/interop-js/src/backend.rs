@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use interop_protocol::{
-    plugin::unloaded, ActionInvoke, ActionResult, HookEvent, Interop, LoadedManifest, Manifest,
-    Plugin, PluginError, ProviderGet, ProviderResult,
-};
+use interop_protocol::dispatch::{HandlerCall, Handlers};
+use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError};
 use interop_sandbox::{Backend, HostServices};
 use serde_json::{json, Value};
 
@@ -156,58 +154,33 @@ impl JsPlugin {
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
+}
 
-    fn call_handler(&self, handler: &str, args: &[Value]) -> Result<Value, PluginError> {
+impl Handlers for JsPlugin {
+    fn declared(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Calls `plugin.<handler>` with the call's input, and an action's context as a second
+    /// argument when the request carries one.
+    fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
         let name = &self.manifest.name;
+        let mut args = vec![call.input.clone()];
+        args.extend(call.context.cloned());
         self.runtime
-            .call(&format!("plugin.{handler}"), args)
+            .call(&format!("plugin.{}", call.handler), &args)
             .map_err(|e| match e {
                 Error::Closed => unloaded(&self.manifest),
                 Error::NotFound(_) => PluginError::not_found(format!(
-                    "the script's `plugin` object has no method `{handler}`"
+                    "{call}: the script's `plugin` object has no method `{}`",
+                    call.handler
                 ))
                 .in_plugin(name),
                 other => other.into_plugin_error(name),
             })
     }
-}
 
-/// The second argument handlers get when the request carries memory or state.
-fn context(memory: &Value, state: &Value) -> Option<Value> {
-    (!memory.is_null() || !state.is_null()).then(|| json!({ "memory": memory, "state": state }))
-}
-
-impl Plugin for JsPlugin {
-    fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
-    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self.manifest.require_action(&request.action)?;
-        let mut args = vec![request.input.clone()];
-        args.extend(context(&request.memory, &request.state));
-        let reply = self.call_handler(action.handler(), &args)?;
-        Ok(ActionResult::from_reply(reply))
-    }
-
-    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self.manifest.require_provider(&request.provider)?;
-        let args: Vec<Value> = context(&request.memory, &request.state)
-            .into_iter()
-            .collect();
-        let reply = self.call_handler(provider.handler(), &args)?;
-        Ok(ProviderResult::from_reply(reply))
-    }
-
-    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        let mut results = Vec::new();
-        for hook in self.manifest.hooks_for(&event.event) {
-            results.push(self.call_handler(&hook.handler, std::slice::from_ref(&event.payload))?);
-        }
-        Ok(Value::Array(results))
-    }
-
-    fn unload(&self) -> Result<(), PluginError> {
+    fn release(&self) -> Result<(), PluginError> {
         self.runtime.close();
         Ok(())
     }
