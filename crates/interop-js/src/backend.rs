@@ -9,19 +9,19 @@ use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plug
 use interop_sandbox::{Backend, HostServices};
 use serde_json::{json, Value};
 
-use crate::host_api::{bind_host, bind_seed_globals, LogWriter};
+use crate::host_api::{bind_host, bind_plugin_manager_globals, LogWriter};
 use crate::{Error, Runtime, RuntimeConfig};
 
-/// The application config seed 001's host binds as `config`; applications set their own
-/// with [`JsBackend::with_config`].
+/// The application config bound as `config` unless the application sets its own with
+/// [`JsBackend::with_config`] (the jsrun plugin manager's default, for compatibility).
 pub fn default_app_config() -> Value {
     json!({ "version": "1.0.0" })
 }
 
 /// Loads `protocol: "js"` plugins, each into its own V8 isolate.
 ///
-/// Besides the global `host` object (the sandbox's host API), every plugin gets seed
-/// 001's host API: `log(message)`, which prints `[LOG] message` (to stdout unless
+/// Besides the global `host` object (the sandbox's host API), every plugin gets the jsrun
+/// plugin manager's host API, for compatibility: `log(message)`, which prints `[LOG] message` (to stdout unless
 /// [`with_log_writer`](Self::with_log_writer) says otherwise) and logs it through the
 /// host, and the application's `config` object.
 #[derive(Clone)]
@@ -48,7 +48,7 @@ impl Default for JsBackend {
 }
 
 impl JsBackend {
-    /// The backend with seed 001's defaults.
+    /// The backend with the default `config` and `log` to stdout.
     pub fn new() -> Self {
         Self::default()
     }
@@ -100,7 +100,7 @@ impl JsBackend {
         let runtime = Runtime::new(config).map_err(|e| e.into_plugin_error(name))?;
         let setup = || -> Result<(), Error> {
             bind_host(&runtime, &services)?;
-            bind_seed_globals(&runtime, &services, &self.config, self.log_out.clone())?;
+            bind_plugin_manager_globals(&runtime, &services, &self.config, self.log_out.clone())?;
             runtime.eval_named(&path.display().to_string(), &source)?;
             Ok(())
         };

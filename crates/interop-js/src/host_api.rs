@@ -1,6 +1,6 @@
 //! The host API as JavaScript sees it: a global `host` object over the sandbox's
-//! [`HostServices`] (policy-checked and audited there, not here), plus the seed 001
-//! globals `log(message)` and `config`.
+//! [`HostServices`] (policy-checked and audited there, not here), plus the globals
+//! `log(message)` and `config`, for compatibility with the jsrun plugin-manager API.
 //!
 //! ```js
 //! host.log("info", "hello");            // or host.log("hello")
@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{Error, Runtime};
 
-/// Where the seed's `log(message)` global prints its `[LOG] message` lines.
+/// Where the `log(message)` global prints its `[LOG] message` lines.
 pub type LogWriter = Arc<Mutex<dyn Write + Send>>;
 
 fn arg_str(args: &[Value], i: usize, function: &str, name: &str) -> Result<String, PluginError> {
@@ -148,9 +148,10 @@ fn msg_text(v: &Value) -> String {
     }
 }
 
-/// Binds seed 001's host API: `log(message)`, which prints `[LOG] message` to `out` and
-/// logs it through `services` (audited), and the application's `config` object.
-pub fn bind_seed_globals(
+/// Binds the host API of the jsrun plugin manager, for compatibility with plugins written
+/// for it: `log(message)`, which prints `[LOG] message` to `out` and logs it through
+/// `services` (audited), and the application's `config` object.
+pub fn bind_plugin_manager_globals(
     runtime: &Runtime,
     services: &HostServices,
     config: &Value,

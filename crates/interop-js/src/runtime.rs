@@ -191,7 +191,7 @@ impl Runtime {
     ///
     /// Top-level `const`/`let`/`class` declarations of a script are not properties of the
     /// global object; the first call that names one publishes it there
-    /// (`globalThis.plugin = plugin`), so seed 001's `const plugin = {...}` works.
+    /// (`globalThis.plugin = plugin`), so a script's `const plugin = {...}` works.
     pub fn call_json(&self, path: &str, args_json: &str) -> Result<Value, Error> {
         match self.run(|e| e.call(path, args_json)) {
             Err(Error::NotFound(what)) => {
