@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "memory.h"
+
 extern "C" {
 typedef struct ijs_ret ijs_ret;
 // Called when JS calls a bound host function: `args` is a JSON array (empty when the call
@@ -31,7 +33,7 @@ typedef void (*ijs_host_cb)(void* user, uint32_t id, const char* args, size_t ar
 
 namespace {
 
-std::unique_ptr<v8::Platform> g_platform;
+std::unique_ptr<ijs::BudgetedPlatform> g_platform;
 std::once_flag g_init_once;
 
 // Status codes shared with engine.rs.
@@ -39,51 +41,16 @@ constexpr int kOk = 0;          // result JSON in out
 constexpr int kThrown = 1;      // JS exception: JSON {name, message, stack, kind?}
 constexpr int kTerminated = 2;  // execution terminated (watchdog or heap limit)
 constexpr int kFailed = 3;      // other failure: plain message in out
-
-// Counts ArrayBuffer backing stores against a budget, so that `new ArrayBuffer(huge)`
-// fails with a RangeError instead of taking memory outside the V8 heap.
-class CountingAllocator : public v8::ArrayBuffer::Allocator {
- public:
-  explicit CountingAllocator(size_t budget)
-      : budget_(budget), inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
-  ~CountingAllocator() override { delete inner_; }
-  void* Allocate(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = inner_->Allocate(length);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void* AllocateUninitialized(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = inner_->AllocateUninitialized(length);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void Free(void* data, size_t length) override {
-    inner_->Free(data, length);
-    used_ -= length;
-  }
-
- private:
-  bool Reserve(size_t length) {
-    size_t now = used_.fetch_add(length) + length;
-    if (now > budget_) {
-      used_ -= length;
-      return false;
-    }
-    return true;
-  }
-  size_t budget_;
-  std::atomic<size_t> used_{0};
-  v8::ArrayBuffer::Allocator* inner_;
-};
+constexpr int kOverBudget = 4;  // threw after the budget refused an allocation (see memory.h)
 
 }  // namespace
 
 struct ijs_rt {
   v8::Isolate* isolate = nullptr;
   v8::Global<v8::Context> context;
-  CountingAllocator* allocator = nullptr;
+  // Memory outside the heap (ArrayBuffers, WebAssembly memories); see memory.h.
+  std::shared_ptr<ijs::Budget> budget;
+  ijs::BudgetedAllocator* allocator = nullptr;
   ijs_host_cb cb = nullptr;
   void* user = nullptr;
   std::atomic<bool> heap_hit{false};
@@ -299,6 +266,15 @@ bool ToJson(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value) 
   return AppendJson(rt->isolate, ctx, value, rt->out);
 }
 
+// Ends an eval or call: an exception after the runtime's budget refused an allocation
+// (V8's RangeError, or whatever the script made of it) is the budget's doing.
+int Finish(ijs_rt* rt, int status, const char** out, size_t* out_len) {
+  if (status == kThrown && rt->budget->Refused()) status = kOverBudget;
+  *out = rt->out.data();
+  *out_len = rt->out.size();
+  return status;
+}
+
 void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   auto* rt = static_cast<ijs_rt*>(iso->GetData(0));
@@ -325,7 +301,7 @@ extern "C" {
 void ijs_init(const char* flags, size_t flags_len) {
   std::call_once(g_init_once, [&] {
     if (flags_len > 0) v8::V8::SetFlagsFromString(flags, flags_len);
-    g_platform = v8::platform::NewDefaultPlatform(1);
+    g_platform = std::make_unique<ijs::BudgetedPlatform>(v8::platform::NewDefaultPlatform(1));
     v8::V8::InitializePlatform(g_platform.get());
     v8::V8::Initialize();
   });
@@ -336,7 +312,8 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, ijs_host_cb cb, void* us
   rt->cb = cb;
   rt->user = user;
   rt->heap_limit = heap_limit;
-  rt->allocator = new CountingAllocator(buffer_limit);
+  rt->budget = std::make_shared<ijs::Budget>(buffer_limit);
+  rt->allocator = new ijs::BudgetedAllocator(rt->budget);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = rt->allocator;
   if (heap_limit > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
@@ -347,6 +324,7 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, ijs_host_cb cb, void* us
     return nullptr;
   }
   rt->isolate->SetData(0, rt);
+  rt->isolate->SetData(ijs::kBudgetSlot, &rt->budget);
   rt->isolate->AddNearHeapLimitCallback(NearHeapLimit, rt);
   rt->isolate->AutomaticallyRestoreInitialHeapLimit(0.5);
   {
@@ -388,6 +366,7 @@ int ijs_after_terminate(ijs_rt* rt) {
 int ijs_eval(ijs_rt* rt, const char* src, size_t len, const char* name, size_t name_len,
              const char** out, size_t* out_len) {
   Enter e(rt);
+  rt->budget->ClearRefused();
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   int status = kOk;
@@ -400,14 +379,13 @@ int ijs_eval(ijs_rt* rt, const char* src, size_t len, const char* name, size_t n
   } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
     if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
   }
-  *out = rt->out.data();
-  *out_len = rt->out.size();
-  return status;
+  return Finish(rt, status, out, out_len);
 }
 
 int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, size_t args_len,
              const char** out, size_t* out_len) {
   Enter e(rt);
+  rt->budget->ClearRefused();
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   int status = kOk;
@@ -450,9 +428,7 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
       if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
     }
   }
-  *out = rt->out.data();
-  *out_len = rt->out.size();
-  return status;
+  return Finish(rt, status, out, out_len);
 }
 
 // Sets global `path` (dotted; missing intermediate objects are created) to a host function

@@ -146,6 +146,9 @@ pub(crate) enum Outcome {
     Terminated,
     /// Another failure, described in plain text.
     Failed(String),
+    /// An exception after the runtime's budget for memory outside the heap refused an
+    /// allocation.
+    OverBudget,
 }
 
 fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
@@ -161,6 +164,7 @@ fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
         0 => Outcome::Ok(text),
         1 => Outcome::Thrown(text),
         2 => Outcome::Terminated,
+        4 => Outcome::OverBudget,
         _ => Outcome::Failed(text),
     }
 }

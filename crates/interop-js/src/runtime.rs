@@ -24,8 +24,10 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeConfig {
     /// Largest V8 heap, in bytes. Past it the running script is terminated and the call
-    /// fails with a `memory` limit error. Memory of `ArrayBuffer`s, which lives outside
-    /// the heap, gets the same budget.
+    /// fails with a `memory` limit error. Memory outside the heap (`ArrayBuffer`s, typed
+    /// arrays, `WebAssembly.Memory`) gets a budget of the same size: an allocation past
+    /// it is refused (a `RangeError` in JS), and a call that fails after a refusal fails
+    /// with a `memory` limit error.
     pub max_heap_size: usize,
     /// Longest time one eval or call may run before the watchdog terminates it (`time`
     /// limit error). `None`: no limit.
@@ -354,6 +356,14 @@ impl Runtime {
                 Err(Error::NotFound(text))
             }
             Outcome::Failed(text) => Err(Error::Engine(text)),
+            Outcome::OverBudget => Err(Error::Limit {
+                limit: "memory",
+                message: format!(
+                    "the script's ArrayBuffers and WebAssembly memories would have gone past \
+                     their limit of {} MiB; the allocation was refused",
+                    self.config.max_heap_size / (1024 * 1024)
+                ),
+            }),
             Outcome::Terminated => Err(Error::Engine("terminated".into())),
         }
     }
