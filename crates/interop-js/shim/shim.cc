@@ -138,7 +138,7 @@ int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
     return kThrown;
   }
   v8::Local<v8::Value> ex = tc.Exception();
-  std::string name = "Error", message, stack, kind;
+  std::string name = "Error", message, stack, kind, limit;
   if (ex->IsObject()) {
     v8::Local<v8::Object> obj = ex.As<v8::Object>();
     v8::Local<v8::Value> v;
@@ -148,6 +148,7 @@ int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
     else
       message = Utf8(iso, ex);
     if (obj->Get(ctx, Str(iso, "kind", 4)).ToLocal(&v) && v->IsString()) kind = Utf8(iso, v);
+    if (obj->Get(ctx, Str(iso, "limit", 5)).ToLocal(&v) && v->IsString()) limit = Utf8(iso, v);
   } else {
     name = "Thrown";
     message = Utf8(iso, ex);
@@ -165,6 +166,7 @@ int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
   rt->out = "{\"name\":" + JsonQuote(name) + ",\"message\":" + JsonQuote(message) +
             ",\"stack\":" + JsonQuote(stack);
   if (!kind.empty()) rt->out += ",\"kind\":" + JsonQuote(kind);
+  if (!limit.empty()) rt->out += ",\"limit\":" + JsonQuote(limit);
   rt->out += "}";
   return kThrown;
 }
@@ -502,14 +504,17 @@ void ijs_ret_json(ijs_ret* ret, const char* json, size_t len) {
     ret->info->GetReturnValue().Set(v);
 }
 
-// Answers a host function call by throwing an Error with `message` and a `kind` property.
+// Answers a host function call by throwing an Error with `message` and `kind` and (when
+// not empty) `limit` properties.
 void ijs_ret_error(ijs_ret* ret, const char* message, size_t len, const char* kind,
-                   size_t kind_len) {
+                   size_t kind_len, const char* limit, size_t limit_len) {
   ret->answered = true;
   v8::Isolate* iso = ret->isolate;
   v8::Local<v8::Value> err = v8::Exception::Error(Str(iso, message, len));
-  if (kind_len > 0 && err->IsObject()) {
-    if (err.As<v8::Object>()->Set(ret->context, Str(iso, "kind", 4), Str(iso, kind, kind_len)).IsNothing()) return;
+  if (err->IsObject()) {
+    v8::Local<v8::Object> obj = err.As<v8::Object>();
+    if (kind_len > 0 && obj->Set(ret->context, Str(iso, "kind", 4), Str(iso, kind, kind_len)).IsNothing()) return;
+    if (limit_len > 0 && obj->Set(ret->context, Str(iso, "limit", 5), Str(iso, limit, limit_len)).IsNothing()) return;
   }
   iso->ThrowException(err);
 }

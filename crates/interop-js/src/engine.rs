@@ -32,7 +32,7 @@ type RtSizeFn = unsafe extern "C" fn(*mut RawRuntime) -> usize;
 type RunFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, Str, usize, Out, *mut usize) -> i32;
 type BindFnFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, u32, Out, *mut usize) -> i32;
 type RetJsonFn = unsafe extern "C" fn(*mut RawRet, Str, usize);
-type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize);
+type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize, Str, usize);
 
 /// The shim's entry points, resolved with `dlsym` (see `build.rs` for why it is loaded at
 /// run time rather than linked).
@@ -301,11 +301,12 @@ pub(crate) unsafe fn ret_json(ret: *mut RawRet, json: &str) {
     unsafe { (loaded().ret_json)(ret, json.as_ptr(), json.len()) }
 }
 
-/// Answers a host function call by throwing an Error with `message` and `kind`.
+/// Answers a host function call by throwing an Error with `message`, `kind` and `limit`
+/// (the limit a `limit_exceeded` error names; empty: none).
 ///
 /// # Safety
 /// As [`ret_json`].
-pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str) {
+pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str, limit: &str) {
     // SAFETY: per the contract above.
     unsafe {
         (loaded().ret_error)(
@@ -314,6 +315,8 @@ pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str) {
             message.len(),
             kind.as_ptr(),
             kind.len(),
+            limit.as_ptr(),
+            limit.len(),
         )
     }
 }

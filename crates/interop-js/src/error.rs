@@ -73,9 +73,11 @@ impl Error {
                 // Host errors reach JS as "<kind>: <message>"; give back the message.
                 let prefix = format!("{}: ", kind.as_str());
                 let message = message.strip_prefix(&prefix).unwrap_or(&message);
-                return Error::Host(
-                    PluginError::new(kind, message).with_data(json!({ "stack": stack })),
-                );
+                let mut data = json!({ "stack": stack });
+                if let Some(limit) = v.get("limit").and_then(Value::as_str) {
+                    data["limit"] = json!(limit);
+                }
+                return Error::Host(PluginError::new(kind, message).with_data(data));
             }
         }
         Error::Thrown(JsException {

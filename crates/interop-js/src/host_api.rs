@@ -55,7 +55,13 @@ fn named(args: &[Value], names: &[&str]) -> Value {
 }
 
 /// Binds the global `host` object, backed by `services`, into `runtime`.
+///
+/// The runtime gets its own instance of the services ([`HostServices::for_instance`]),
+/// whose calls follow the runtime's ([`Runtime::set_call_services`]): a sleep or fetch
+/// ends at the deadline of the call that made it.
 pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error> {
+    let services = &services.for_instance();
+    runtime.set_call_services(services.clone());
     // host.log(level, message) or host.log(message)
     let s = services.clone();
     runtime.bind_function("host.log", move |args| {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use interop_protocol::PluginError;
+use interop_sandbox::HostServices;
 use serde_json::Value;
 
 use crate::engine::{self, Engine, Outcome, RawRet};
@@ -82,6 +83,8 @@ pub struct Runtime {
     watched: Arc<Watched>,
     host: Box<HostTable>,
     config: RuntimeConfig,
+    /// The host services whose calls follow this runtime's (see `set_call_services`).
+    services: RwLock<Option<HostServices>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -132,7 +135,9 @@ unsafe extern "C" fn host_callback(
         Err(e) => {
             let message = format!("{}: {}", e.kind, e.message);
             // SAFETY: as above.
-            unsafe { engine::ret_error(ret, &message, e.kind.as_str()) }
+            unsafe {
+                engine::ret_error(ret, &message, e.kind.as_str(), e.limit_name().unwrap_or(""))
+            }
         }
     }
 }
@@ -157,7 +162,17 @@ impl Runtime {
             watched,
             host,
             config,
+            services: RwLock::new(None),
         })
+    }
+
+    /// Makes each eval or call of this runtime a call of `services`: its deadline is set
+    /// when the eval or call starts ([`HostServices::start_call`]) and cleared when it
+    /// ends, so that host calls made through `services` meanwhile (sleeps, fetches) end
+    /// at that deadline instead of outliving it. Give each runtime its own services
+    /// ([`HostServices::for_instance`]); [`bind_host`](crate::host_api::bind_host) does.
+    pub fn set_call_services(&self, services: HostServices) {
+        *self.services.write().unwrap_or_else(|e| e.into_inner()) = Some(services);
     }
 
     /// The runtime's limits.
@@ -308,11 +323,19 @@ impl Runtime {
     fn run(&self, op: impl FnOnce(&mut Engine) -> Outcome) -> Result<Value, Error> {
         let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         let engine = guard.as_mut().ok_or(Error::Closed)?;
+        let services = self.services.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = services.as_ref() {
+            s.start_call();
+        }
         if let Some(t) = self.config.timeout {
             self.watched.arm(t);
         }
         let outcome = op(engine);
         let fired = self.watched.disarm();
+        if let Some(s) = services.as_ref() {
+            s.set_deadline(None);
+        }
+        drop(services);
         let terminated = matches!(outcome, Outcome::Terminated);
         let heap_hit = if fired || terminated {
             engine.after_terminate()
@@ -328,7 +351,9 @@ impl Runtime {
                 ),
             });
         }
-        if terminated {
+        // A call the watchdog had to stop is over its time, even when it returned before
+        // the termination took effect (it was inside a host function then).
+        if terminated || fired {
             return Err(Error::Limit {
                 limit: "time",
                 message: match self.config.timeout {
