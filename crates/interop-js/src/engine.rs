@@ -25,7 +25,8 @@ type Str = *const u8;
 type Out = *mut *const u8;
 
 type InitFn = unsafe extern "C" fn(Str, usize);
-type NewFn = unsafe extern "C" fn(usize, usize, HostCallback, *mut c_void) -> *mut RawRuntime;
+type NewFn =
+    unsafe extern "C" fn(usize, usize, usize, HostCallback, *mut c_void) -> *mut RawRuntime;
 type RtFn = unsafe extern "C" fn(*mut RawRuntime);
 type RtIntFn = unsafe extern "C" fn(*mut RawRuntime) -> i32;
 type RtSizeFn = unsafe extern "C" fn(*mut RawRuntime) -> usize;
@@ -149,6 +150,8 @@ pub(crate) enum Outcome {
     /// An exception after the runtime's budget for memory outside the heap refused an
     /// allocation.
     OverBudget,
+    /// The result's JSON is larger than the runtime's largest message (it was not copied).
+    TooLarge,
 }
 
 fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
@@ -165,6 +168,7 @@ fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
         1 => Outcome::Thrown(text),
         2 => Outcome::Terminated,
         4 => Outcome::OverBudget,
+        5 => Outcome::TooLarge,
         _ => Outcome::Failed(text),
     }
 }
@@ -179,17 +183,19 @@ pub(crate) struct Engine {
 unsafe impl Send for Engine {}
 
 impl Engine {
-    /// A new isolate with a heap limit and an ArrayBuffer budget (bytes); host function
+    /// A new isolate with a heap limit, a budget for memory outside the heap, and a
+    /// largest message (text handed to the host at once), all in bytes; host function
     /// calls go to `cb(user, ...)`, and `user` must outlive the engine.
     pub(crate) fn new(
         heap_limit: usize,
         buffer_limit: usize,
+        max_message: usize,
         cb: HostCallback,
         user: *mut c_void,
     ) -> Result<Engine, String> {
         let shim = shim()?;
         // SAFETY: `cb` and `user` stay valid for the engine's life (caller's contract).
-        let raw = unsafe { (shim.new)(heap_limit, buffer_limit, cb, user) };
+        let raw = unsafe { (shim.new)(heap_limit, buffer_limit, max_message, cb, user) };
         if raw.is_null() {
             return Err("V8 could not create an isolate".into());
         }

@@ -24,6 +24,7 @@ use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
 use serde_json::{json, Map, Value};
 
+use crate::error::cut;
 use crate::{Error, Runtime};
 
 /// Where the `log(message)` global prints its `[LOG] message` lines.
@@ -66,8 +67,10 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
     let s = services.clone();
     runtime.bind_function("host.log", move |args| {
         let call_args = match args {
-            [msg] => json!({ "message": msg_text(msg) }),
-            [level, msg, ..] => json!({ "level": level, "message": msg_text(msg) }),
+            [msg] => json!({ "message": log_line(std::slice::from_ref(msg)) }),
+            [level, msg, ..] => {
+                json!({ "level": level, "message": log_line(std::slice::from_ref(msg)) })
+            }
             [] => return Err(PluginError::invalid_input("host.log: missing message")),
         };
         s.call("log", call_args)
@@ -82,8 +85,7 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
     ] {
         let s = services.clone();
         runtime.bind_function(&format!("console.{method}"), move |args| {
-            let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
-            s.call("log", json!({ "level": level, "message": message }))
+            s.call("log", json!({ "level": level, "message": log_line(args) }))
         })?;
     }
     let s = services.clone();
@@ -147,11 +149,20 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
     Ok(())
 }
 
+/// Longest log line a plugin writes at once; the rest is cut, saying how much.
+pub const LOG_LINE_BYTES: usize = 64 * 1024;
+
 fn msg_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The log line of `parts`, joined by spaces and cut to [`LOG_LINE_BYTES`].
+fn log_line(parts: &[Value]) -> String {
+    let line = parts.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+    cut(&line, LOG_LINE_BYTES).into_owned()
 }
 
 /// Binds the host API of the jsrun plugin manager, for compatibility with plugins written
@@ -165,7 +176,7 @@ pub fn bind_plugin_manager_globals(
 ) -> Result<(), Error> {
     let s = services.clone();
     runtime.bind_function("log", move |args| {
-        let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+        let message = log_line(args);
         {
             let mut w = out.lock().unwrap_or_else(|e| e.into_inner());
             writeln!(w, "[LOG] {message}")

@@ -33,7 +33,10 @@ pub struct RuntimeConfig {
     /// Longest time one eval or call may run before the watchdog terminates it (`time`
     /// limit error). `None`: no limit.
     pub timeout: Option<Duration>,
-    /// Largest result, as JSON text, a call may return (`message_size` limit error).
+    /// Largest text the script hands the host at once: a call's result as JSON
+    /// (`message_size` limit error past it), the arguments of a host function call (a
+    /// `message_size` error thrown in JS), and a thrown error's message and stack (cut
+    /// to it). Checked before the text is copied out of V8.
     pub max_message_bytes: usize,
 }
 
@@ -152,6 +155,7 @@ impl Runtime {
         let engine = Engine::new(
             config.max_heap_size,
             config.max_heap_size,
+            config.max_message_bytes,
             host_callback,
             user,
         )
@@ -366,11 +370,10 @@ impl Runtime {
         }
         match outcome {
             Outcome::Ok(text) if text.is_empty() => Ok(Value::Null),
-            Outcome::Ok(text) if text.len() > self.config.max_message_bytes => Err(Error::Limit {
+            Outcome::TooLarge => Err(Error::Limit {
                 limit: "message_size",
                 message: format!(
-                    "the result is {} bytes of JSON, over the {}-byte limit",
-                    text.len(),
+                    "the result's JSON is over the {}-byte limit",
                     self.config.max_message_bytes
                 ),
             }),
