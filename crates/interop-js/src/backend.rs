@@ -2,9 +2,11 @@
 //! [`Runtime`], and the resulting plugin calls methods of the script's global `plugin`
 //! object for actions, providers and hooks.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use interop_protocol::dispatch::{HandlerCall, Handlers};
+use interop_protocol::files::read_regular;
 use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError};
 use interop_sandbox::{Backend, HostServices};
 use serde_json::{json, Value};
@@ -83,14 +85,7 @@ impl JsBackend {
             .in_plugin(name));
         };
         let path = loaded.resolve(&js.script_path);
-        let source = std::fs::read_to_string(&path).map_err(|e| {
-            PluginError::not_found(format!(
-                "{}: cannot read `interop.scriptPath` {}: {e}",
-                loaded.path.display(),
-                path.display()
-            ))
-            .in_plugin(name)
-        })?;
+        let source = read_script(loaded, &path).map_err(|e| e.in_plugin(name))?;
         let policy = services.policy();
         let config = RuntimeConfig {
             max_heap_size: usize::try_from(policy.memory_bytes).unwrap_or(usize::MAX),
@@ -126,6 +121,29 @@ impl JsBackend {
             runtime,
         })
     }
+}
+
+/// The text of the script at `path` (a regular file: a FIFO or device is refused at once
+/// instead of blocking the host).
+fn read_script(loaded: &LoadedManifest, path: &Path) -> Result<String, PluginError> {
+    let what = || {
+        format!(
+            "{}: `interop.scriptPath` {}",
+            loaded.path.display(),
+            path.display()
+        )
+    };
+    let bytes = read_regular(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PluginError::not_found(format!("{}: {e}", what())),
+        _ => PluginError::invalid_input(format!("{}: {e}", what())),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        PluginError::invalid_input(format!(
+            "{}: not UTF-8 text (byte {})",
+            what(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 impl Backend for JsBackend {
