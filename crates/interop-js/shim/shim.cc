@@ -5,8 +5,8 @@
 // One `ijs_rt` is one isolate with one context. Every entry point takes the isolate's
 // v8::Locker, so a runtime may be used from any thread, one thread at a time.
 // Strings cross as (pointer, length) UTF-8; results are kept in the runtime and stay valid
-// until the next call on it. Memory outside the heap is budgeted in memory.h; text going
-// to the host is bounded in text.h.
+// until the next call on it. The heap limit is kept in heap.h, memory outside the heap is
+// budgeted in memory.h, and text going to the host is bounded in text.h.
 
 #include <libplatform/libplatform.h>
 #include <v8.h>
@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "heap.h"
 #include "memory.h"
 #include "text.h"
 
@@ -61,7 +62,7 @@ struct ijs_rt {
   ijs::BudgetedAllocator* allocator = nullptr;
   ijs_host_cb cb = nullptr;
   void* user = nullptr;
-  std::atomic<bool> heap_hit{false};
+  std::unique_ptr<ijs::HeapLimit> heap;
   // Largest text handed to the host at once: a result, a thrown message or stack, the
   // arguments of a host function call.
   size_t max_message = 0;
@@ -94,15 +95,6 @@ struct Enter {
   v8::Local<v8::Context> context;
   v8::Context::Scope context_scope;
 };
-
-size_t NearHeapLimit(void* data, size_t current, size_t initial) {
-  auto* rt = static_cast<ijs_rt*>(data);
-  rt->heap_hit = true;
-  rt->isolate->TerminateExecution();
-  // Room to unwind the terminated script; restored once the heap shrinks again.
-  size_t slack = initial / 2 > (16u << 20) ? initial / 2 : (16u << 20);
-  return current + slack;
-}
 
 int Terminated(ijs_rt* rt) {
   rt->out.clear();
@@ -249,9 +241,12 @@ bool Lookup(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path, size_t len
 }
 
 // Ends an eval or call: an exception after the runtime's budget refused an allocation
-// (V8's RangeError, or whatever the script made of it) is the budget's doing.
+// (V8's RangeError, or whatever the script made of it) is the budget's doing, and a call
+// during which the heap went past its limit is stopped even if it finished before the
+// termination took effect (inside a builtin that does not check for it).
 int Finish(ijs_rt* rt, int status, const char** out, size_t* out_len) {
   if (status == kThrown && rt->budget->Refused()) status = kOverBudget;
+  if (rt->heap->HitAfterCall()) status = Terminated(rt);
   *out = rt->out.data();
   *out_len = rt->out.size();
   return status;
@@ -307,11 +302,12 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, size_t max_message, ijs_
   rt->cb = cb;
   rt->user = user;
   rt->max_message = max_message;
+  rt->heap = std::make_unique<ijs::HeapLimit>(heap_limit);
   rt->budget = std::make_shared<ijs::Budget>(buffer_limit);
   rt->allocator = new ijs::BudgetedAllocator(rt->budget);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = rt->allocator;
-  if (heap_limit > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
+  rt->heap->Configure(params.constraints);
   rt->isolate = v8::Isolate::New(params);
   if (!rt->isolate) {
     delete rt->allocator;
@@ -320,8 +316,7 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, size_t max_message, ijs_
   }
   rt->isolate->SetData(0, rt);
   rt->isolate->SetData(ijs::kBudgetSlot, &rt->budget);
-  rt->isolate->AddNearHeapLimitCallback(NearHeapLimit, rt);
-  rt->isolate->AutomaticallyRestoreInitialHeapLimit(0.5);
+  rt->heap->Watch(rt->isolate);
   {
     v8::Locker locker(rt->isolate);
     v8::Isolate::Scope scope(rt->isolate);
@@ -355,7 +350,7 @@ int ijs_after_terminate(ijs_rt* rt) {
     v8::Locker locker(rt->isolate);
     rt->isolate->CancelTerminateExecution();
   }
-  return rt->heap_hit.exchange(false) ? 1 : 0;
+  return rt->heap->TakeHit() ? 1 : 0;
 }
 
 int ijs_eval(ijs_rt* rt, const char* src, size_t len, const char* name, size_t name_len,

@@ -24,8 +24,9 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// How a [`Runtime`] is limited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeConfig {
-    /// Largest V8 heap, in bytes. Past it the running script is terminated and the call
-    /// fails with a `memory` limit error. Memory outside the heap (`ArrayBuffer`s, typed
+    /// Largest V8 heap, in bytes. Past it (checked at each full collection and at the
+    /// end of each call) the running script is terminated and the call fails with a
+    /// `memory` limit error. Memory outside the heap (`ArrayBuffer`s, typed
     /// arrays, `WebAssembly.Memory`) gets a budget of the same size: an allocation past
     /// it is refused (a `RangeError` in JS), and a call that fails after a refusal fails
     /// with a `memory` limit error.

@@ -102,3 +102,25 @@ fn a_script_that_catches_the_refusal_goes_on_within_its_limit() {
         json!("RangeError")
     );
 }
+
+#[test]
+fn one_allocation_larger_than_the_heap_limit_stops_the_script_instead_of_aborting() {
+    let rt = small();
+    // Each of these made V8 abort the whole process ("Fatal javascript OOM") or passed
+    // the limit unnoticed: one allocation of 32-80 MB, in a 16 MiB isolate.
+    for script in [
+        "new Array(4e6).fill(1.5).length",
+        "new Array(1e7).fill(0).length",
+        "JSON.parse('[' + '1,'.repeat(3e6) + '1]').length",
+    ] {
+        assert_memory_limit(rt.eval(script));
+        // The garbage it left does not count against the next call.
+        assert_eq!(rt.eval("'alive'").unwrap(), json!("alive"), "after {script}");
+    }
+    // What the script keeps past its limit keeps failing its calls.
+    assert_memory_limit(rt.eval("globalThis.hoard = new Array(4e6).fill(1.5); 1"));
+    assert_memory_limit(rt.eval("1"));
+    // Once it lets go, the collection that follows frees it.
+    let _ = rt.eval("globalThis.hoard = null");
+    assert_eq!(rt.eval("'free'").unwrap(), json!("free"));
+}
