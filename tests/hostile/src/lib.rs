@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use interop_host::{ErrorKind, Host, PluginError};
@@ -47,6 +48,7 @@ pub struct Arena {
     /// A directory outside every grant.
     pub outside: PathBuf,
     neighbour: PathBuf,
+    call_started: Mutex<Option<Instant>>,
 }
 
 impl Arena {
@@ -61,6 +63,7 @@ impl Arena {
             plugin_dir: base.join("plugin"),
             outside: base.join("outside"),
             neighbour: base.join("neighbour"),
+            call_started: Mutex::new(None),
             _root: root,
         };
         for dir in [&arena.plugin_dir, &arena.outside, &arena.neighbour] {
@@ -77,6 +80,17 @@ impl Arena {
             }),
         );
         arena
+    }
+
+    /// Marks the start of the case's call (after its plugin loaded): a time bound
+    /// ([`Expect::within`]) counts from here, or from the start of the attack when a case
+    /// never marks it.
+    pub fn start_call(&self) {
+        *self.call_started.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    fn call_started(&self) -> Option<Instant> {
+        *self.call_started.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The secret file in `outside/`.
@@ -201,7 +215,8 @@ impl Expect {
         self
     }
 
-    /// The case must end within `bound` (from the start of the call, not of the load).
+    /// The case must end within `bound` (from the start of the call, not of the load; see
+    /// [`Arena::start_call`]).
     pub fn within(mut self, bound: Duration) -> Expect {
         self.within = Some(bound);
         self
@@ -311,6 +326,7 @@ impl Case {
                 arena.write(path, contents);
             }
             let plugin = load(host, &arena.manifest(manifest.clone()))?;
+            arena.start_call();
             invoke(host, &plugin, action, input.clone())
         })
     }
@@ -378,7 +394,7 @@ pub fn run(case: &Case) -> Report {
             (case.attack)(&arena, &host)
         }))
         .map_err(|_| "the attack panicked the harness (or the host)".to_owned())?;
-        let took = call_started.elapsed();
+        let took = arena.call_started().unwrap_or(call_started).elapsed();
         case.expect.check(&outcome)?;
         if let Some(bound) = case.expect.within {
             if took > bound {

@@ -5,12 +5,14 @@
 //! Each backend's cases live in their own module; see the harness (`src/lib.rs`) for the
 //! checks every case gets.
 
+mod js;
 mod wasm;
 
 fn main() -> std::process::ExitCode {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut cases = Vec::new();
     cases.extend(wasm::cases());
+    cases.extend(js::cases());
     if interop_hostile::run_all(cases, filter.as_deref()) {
         std::process::ExitCode::SUCCESS
     } else {
