@@ -5,13 +5,13 @@
 // One `ijs_rt` is one isolate with one context. Every entry point takes the isolate's
 // v8::Locker, so a runtime may be used from any thread, one thread at a time.
 // Strings cross as (pointer, length) UTF-8; results are kept in the runtime and stay valid
-// until the next call on it.
+// until the next call on it. The heap limit is kept in heap.h, memory outside the heap is
+// budgeted in memory.h, and text going to the host is bounded in text.h.
 
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
 #include <atomic>
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +20,10 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "heap.h"
+#include "memory.h"
+#include "text.h"
 
 extern "C" {
 typedef struct ijs_ret ijs_ret;
@@ -31,63 +35,37 @@ typedef void (*ijs_host_cb)(void* user, uint32_t id, const char* args, size_t ar
 
 namespace {
 
-std::unique_ptr<v8::Platform> g_platform;
+using ijs::Lit;
+using ijs::Str;
+
+std::unique_ptr<ijs::BudgetedPlatform> g_platform;
 std::once_flag g_init_once;
 
 // Status codes shared with engine.rs.
 constexpr int kOk = 0;          // result JSON in out
-constexpr int kThrown = 1;      // JS exception: JSON {name, message, stack, kind?}
+constexpr int kThrown = 1;      // JS exception: JSON {name, message, stack, kind?, limit?}
 constexpr int kTerminated = 2;  // execution terminated (watchdog or heap limit)
 constexpr int kFailed = 3;      // other failure: plain message in out
+constexpr int kOverBudget = 4;  // threw after the budget refused an allocation (see memory.h)
+constexpr int kTooLarge = 5;    // the result's JSON is over max_message bytes
 
-// Counts ArrayBuffer backing stores against a budget, so that `new ArrayBuffer(huge)`
-// fails with a RangeError instead of taking memory outside the V8 heap.
-class CountingAllocator : public v8::ArrayBuffer::Allocator {
- public:
-  explicit CountingAllocator(size_t budget)
-      : budget_(budget), inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
-  ~CountingAllocator() override { delete inner_; }
-  void* Allocate(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = inner_->Allocate(length);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void* AllocateUninitialized(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = inner_->AllocateUninitialized(length);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void Free(void* data, size_t length) override {
-    inner_->Free(data, length);
-    used_ -= length;
-  }
-
- private:
-  bool Reserve(size_t length) {
-    size_t now = used_.fetch_add(length) + length;
-    if (now > budget_) {
-      used_ -= length;
-      return false;
-    }
-    return true;
-  }
-  size_t budget_;
-  std::atomic<size_t> used_{0};
-  v8::ArrayBuffer::Allocator* inner_;
-};
+// Cap of the short fields of an exception (name, kind, limit, script name).
+constexpr size_t kShortCap = 256;
 
 }  // namespace
 
 struct ijs_rt {
   v8::Isolate* isolate = nullptr;
   v8::Global<v8::Context> context;
-  CountingAllocator* allocator = nullptr;
+  // Memory outside the heap (ArrayBuffers, WebAssembly memories); see memory.h.
+  std::shared_ptr<ijs::Budget> budget;
+  ijs::BudgetedAllocator* allocator = nullptr;
   ijs_host_cb cb = nullptr;
   void* user = nullptr;
-  std::atomic<bool> heap_hit{false};
-  size_t heap_limit = 0;
+  std::unique_ptr<ijs::HeapLimit> heap;
+  // Largest text handed to the host at once: a result, a thrown message or stack, the
+  // arguments of a host function call.
+  size_t max_message = 0;
   std::string out;
   // Internalized property keys of the dotted paths called so far ("plugin.greet" ->
   // ["plugin", "greet"]): a call looks its function up again each time (so reassigned
@@ -118,86 +96,70 @@ struct Enter {
   v8::Context::Scope context_scope;
 };
 
-size_t NearHeapLimit(void* data, size_t current, size_t initial) {
-  auto* rt = static_cast<ijs_rt*>(data);
-  rt->heap_hit = true;
-  rt->isolate->TerminateExecution();
-  // Room to unwind the terminated script; restored once the heap shrinks again.
-  size_t slack = initial / 2 > (16u << 20) ? initial / 2 : (16u << 20);
-  return current + slack;
+int Terminated(ijs_rt* rt) {
+  rt->out.clear();
+  return kTerminated;
 }
 
-std::string Utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::String::Utf8Value s(isolate, value);
-  return *s ? std::string(*s, s.length()) : std::string();
-}
-
-v8::Local<v8::String> Str(v8::Isolate* isolate, const char* p, size_t n) {
-  return v8::String::NewFromUtf8(isolate, p, v8::NewStringType::kNormal, static_cast<int>(n))
-      .ToLocalChecked();
-}
-
-std::string JsonQuote(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += static_cast<char>(c);
-        }
-    }
+// Throws an Error with `message` and the host error's `kind` and `limit` properties
+// (each skipped when empty), as host functions' errors reach the script.
+void ThrowHostError(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::String> message,
+                    v8::MaybeLocal<v8::String> kind, v8::MaybeLocal<v8::String> limit) {
+  v8::Local<v8::Value> err = v8::Exception::Error(message);
+  v8::Local<v8::String> k, l;
+  if (err->IsObject()) {
+    v8::Local<v8::Object> obj = err.As<v8::Object>();
+    if (kind.ToLocal(&k) && k->Length() > 0 && obj->Set(ctx, Lit(iso, "kind"), k).IsNothing()) return;
+    if (limit.ToLocal(&l) && l->Length() > 0 && obj->Set(ctx, Lit(iso, "limit"), l).IsNothing()) return;
   }
-  return o + "\"";
+  iso->ThrowException(err);
 }
 
 // Describes a caught exception (or termination) into rt->out and returns the status.
+// Every text is capped (text.h) before it is copied.
 int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
   v8::Isolate* iso = rt->isolate;
-  if (tc.HasTerminated() || iso->IsExecutionTerminating()) {
-    rt->out.clear();
-    return kTerminated;
-  }
+  if (tc.HasTerminated() || iso->IsExecutionTerminating()) return Terminated(rt);
   if (!tc.HasCaught()) {
     rt->out = "{\"name\":\"Error\",\"message\":\"unknown failure\",\"stack\":\"\"}";
     return kThrown;
   }
   v8::Local<v8::Value> ex = tc.Exception();
-  std::string name = "Error", message, stack, kind;
-  if (ex->IsObject()) {
-    v8::Local<v8::Object> obj = ex.As<v8::Object>();
+  std::string name = "Error", message, stack, kind, limit;
+  {
+    // Reading the exception may run the script (getters, toString): what that throws is
+    // dropped, and a loop in it is stopped by the watchdog like any other.
+    v8::TryCatch reading(iso);
     v8::Local<v8::Value> v;
-    if (obj->Get(ctx, Str(iso, "name", 4)).ToLocal(&v) && v->IsString()) name = Utf8(iso, v);
-    if (obj->Get(ctx, Str(iso, "message", 7)).ToLocal(&v) && !v->IsUndefined())
-      message = Utf8(iso, v);
-    else
-      message = Utf8(iso, ex);
-    if (obj->Get(ctx, Str(iso, "kind", 4)).ToLocal(&v) && v->IsString()) kind = Utf8(iso, v);
-  } else {
-    name = "Thrown";
-    message = Utf8(iso, ex);
-  }
-  v8::Local<v8::Value> st;
-  if (tc.StackTrace(ctx).ToLocal(&st) && st->IsString()) {
-    stack = Utf8(iso, st);
-  } else {
-    v8::Local<v8::Message> msg = tc.Message();
-    if (!msg.IsEmpty()) {
-      stack = Utf8(iso, msg->GetScriptResourceName()) + ":" +
+    if (ex->IsObject()) {
+      v8::Local<v8::Object> obj = ex.As<v8::Object>();
+      auto field = [&](v8::Local<v8::String> key, std::string& into) {
+        if (obj->Get(ctx, key).ToLocal(&v) && v->IsString())
+          into = ijs::Capped(iso, v.As<v8::String>(), kShortCap);
+      };
+      field(Lit(iso, "name"), name);
+      field(Lit(iso, "kind"), kind);
+      field(Lit(iso, "limit"), limit);
+      bool has_message = obj->Get(ctx, Lit(iso, "message")).ToLocal(&v) && !v->IsUndefined();
+      message = ijs::Text(iso, ctx, has_message ? v : ex, rt->max_message);
+    } else {
+      name = "Thrown";
+      message = ijs::Text(iso, ctx, ex, rt->max_message);
+    }
+    if (tc.StackTrace(ctx).ToLocal(&v) && v->IsString()) {
+      stack = ijs::Capped(iso, v.As<v8::String>(), rt->max_message);
+    } else if (!tc.Message().IsEmpty()) {
+      v8::Local<v8::Message> msg = tc.Message();
+      stack = ijs::Text(iso, ctx, msg->GetScriptResourceName(), kShortCap) + ":" +
               std::to_string(msg->GetLineNumber(ctx).FromMaybe(0));
     }
+    if (reading.HasTerminated() || iso->IsExecutionTerminating()) return Terminated(rt);
   }
+  using ijs::JsonQuote;
   rt->out = "{\"name\":" + JsonQuote(name) + ",\"message\":" + JsonQuote(message) +
             ",\"stack\":" + JsonQuote(stack);
   if (!kind.empty()) rt->out += ",\"kind\":" + JsonQuote(kind);
+  if (!limit.empty()) rt->out += ",\"limit\":" + JsonQuote(limit);
   rt->out += "}";
   return kThrown;
 }
@@ -207,10 +169,7 @@ int Settle(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v
   if (!value->IsPromise()) return kOk;
   v8::Local<v8::Promise> p = value.As<v8::Promise>();
   rt->isolate->PerformMicrotaskCheckpoint();
-  if (rt->isolate->IsExecutionTerminating()) {
-    rt->out.clear();
-    return kTerminated;
-  }
+  if (rt->isolate->IsExecutionTerminating()) return Terminated(rt);
   switch (p->State()) {
     case v8::Promise::kFulfilled:
       value = p->Result();
@@ -225,24 +184,43 @@ int Settle(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v
   }
 }
 
-// The internalized keys of a dotted path, cached per runtime.
-const std::vector<v8::Global<v8::String>>& Keys(ijs_rt* rt, const char* path, size_t len) {
+// Serializes a call's result as JSON into rt->out, within max_message bytes.
+int Result(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v8::Value> value) {
+  rt->out.clear();
+  switch (ijs::AppendJson(rt->isolate, ctx, value, rt->out, rt->max_message)) {
+    case ijs::Appended::kDone:
+      return kOk;
+    case ijs::Appended::kThrew:
+      return Caught(rt, ctx, tc);
+    case ijs::Appended::kTooLarge:
+      break;
+  }
+  rt->out.clear();
+  return kTooLarge;
+}
+
+// The internalized keys of a dotted path, cached per runtime; null when a part is longer
+// than a V8 string may be.
+const std::vector<v8::Global<v8::String>>* Keys(ijs_rt* rt, const char* path, size_t len) {
   std::string key(path, len);
   auto it = rt->keys.find(key);
-  if (it != rt->keys.end()) return it->second;
+  if (it != rt->keys.end()) return &it->second;
   std::vector<v8::Global<v8::String>> parts;
   size_t start = 0;
   while (start <= len) {
     size_t end = start;
     while (end < len && path[end] != '.') end++;
-    v8::Local<v8::String> k =
-        v8::String::NewFromUtf8(rt->isolate, path + start, v8::NewStringType::kInternalized,
-                                static_cast<int>(end - start))
-            .ToLocalChecked();
+    v8::Local<v8::String> k;
+    if (end - start > static_cast<size_t>(v8::String::kMaxLength) ||
+        !v8::String::NewFromUtf8(rt->isolate, path + start, v8::NewStringType::kInternalized,
+                                 static_cast<int>(end - start))
+             .ToLocal(&k)) {
+      return nullptr;
+    }
     parts.emplace_back(rt->isolate, k);
     start = end + 1;
   }
-  return rt->keys.emplace(std::move(key), std::move(parts)).first->second;
+  return &rt->keys.emplace(std::move(key), std::move(parts)).first->second;
 }
 
 // Resolves a dotted path ("plugin.greet") from the global object; `holder` gets the object
@@ -250,9 +228,11 @@ const std::vector<v8::Global<v8::String>>& Keys(ijs_rt* rt, const char* path, si
 bool Lookup(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path, size_t len,
             v8::Local<v8::Value>& holder, v8::Local<v8::Value>& value) {
   v8::Isolate* iso = rt->isolate;
+  const auto* keys = Keys(rt, path, len);
+  if (!keys) return false;
   value = ctx->Global();
   holder = value;
-  for (const auto& key : Keys(rt, path, len)) {
+  for (const auto& key : *keys) {
     if (!value->IsObject()) return false;
     holder = value;
     if (!value.As<v8::Object>()->Get(ctx, key.Get(iso)).ToLocal(&value)) return false;
@@ -260,43 +240,16 @@ bool Lookup(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path, size_t len
   return true;
 }
 
-// Appends `value` as JSON to `out`: primitives directly, objects through JSON.stringify.
-bool AppendJson(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value,
-                std::string& out) {
-  if (value->IsString()) {
-    out += JsonQuote(Utf8(iso, value));
-  } else if (value->IsNumber()) {
-    double d = value.As<v8::Number>()->Value();
-    char buf[32];
-    if (!std::isfinite(d)) {
-      out += "null";
-    } else if (d == static_cast<double>(static_cast<int64_t>(d)) && d < 9e15 && d > -9e15) {
-      snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
-      out += buf;
-    } else {
-      snprintf(buf, sizeof buf, "%.17g", d);
-      out += buf;
-    }
-  } else if (value->IsBoolean()) {
-    out += value->IsTrue() ? "true" : "false";
-  } else if (value->IsNullOrUndefined() || value->IsFunction() || value->IsSymbol()) {
-    out += "null";
-  } else {
-    v8::Local<v8::String> json;
-    if (!v8::JSON::Stringify(ctx, value).ToLocal(&json)) return false;
-    if (json->IsUndefined()) {
-      out += "null";
-    } else {
-      out += Utf8(iso, json);
-    }
-  }
-  return true;
-}
-
-// Serializes `value` as JSON into rt->out (undefined and functions become null).
-bool ToJson(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value) {
-  rt->out.clear();
-  return AppendJson(rt->isolate, ctx, value, rt->out);
+// Ends an eval or call: an exception after the runtime's budget refused an allocation
+// (V8's RangeError, or whatever the script made of it) is the budget's doing, and a call
+// during which the heap went past its limit is stopped even if it finished before the
+// termination took effect (inside a builtin that does not check for it).
+int Finish(ijs_rt* rt, int status, const char** out, size_t* out_len) {
+  if (status == kThrown && rt->budget->Refused()) status = kOverBudget;
+  if (rt->heap->HitAfterCall()) status = Terminated(rt);
+  *out = rt->out.data();
+  *out_len = rt->out.size();
+  return status;
 }
 
 void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -306,11 +259,23 @@ void HostTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   std::string args;
   if (info.Length() > 0) {
-    args.reserve(64);
     args += '[';
     for (int i = 0; i < info.Length(); i++) {
       if (i > 0) args += ',';
-      if (!AppendJson(iso, ctx, info[i], args)) return;  // exception pending
+      switch (ijs::AppendJson(iso, ctx, info[i], args, rt->max_message)) {
+        case ijs::Appended::kDone:
+          break;
+        case ijs::Appended::kThrew:
+          return;  // the exception is pending
+        case ijs::Appended::kTooLarge: {
+          std::string message = "message_size limit exceeded: the arguments of a host function "
+                                "are over the " + std::to_string(rt->max_message) +
+                                "-byte limit";
+          ThrowHostError(iso, ctx, Str(iso, message.data(), message.size()).ToLocalChecked(),
+                         Lit(iso, "limit_exceeded"), Lit(iso, "message_size"));
+          return;
+        }
+      }
     }
     args += ']';
   }
@@ -325,21 +290,24 @@ extern "C" {
 void ijs_init(const char* flags, size_t flags_len) {
   std::call_once(g_init_once, [&] {
     if (flags_len > 0) v8::V8::SetFlagsFromString(flags, flags_len);
-    g_platform = v8::platform::NewDefaultPlatform(1);
+    g_platform = std::make_unique<ijs::BudgetedPlatform>(v8::platform::NewDefaultPlatform(1));
     v8::V8::InitializePlatform(g_platform.get());
     v8::V8::Initialize();
   });
 }
 
-ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, ijs_host_cb cb, void* user) {
+ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, size_t max_message, ijs_host_cb cb,
+                void* user) {
   auto* rt = new ijs_rt();
   rt->cb = cb;
   rt->user = user;
-  rt->heap_limit = heap_limit;
-  rt->allocator = new CountingAllocator(buffer_limit);
+  rt->max_message = max_message;
+  rt->heap = std::make_unique<ijs::HeapLimit>(heap_limit);
+  rt->budget = std::make_shared<ijs::Budget>(buffer_limit);
+  rt->allocator = new ijs::BudgetedAllocator(rt->budget);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = rt->allocator;
-  if (heap_limit > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
+  rt->heap->Configure(params.constraints);
   rt->isolate = v8::Isolate::New(params);
   if (!rt->isolate) {
     delete rt->allocator;
@@ -347,8 +315,8 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, ijs_host_cb cb, void* us
     return nullptr;
   }
   rt->isolate->SetData(0, rt);
-  rt->isolate->AddNearHeapLimitCallback(NearHeapLimit, rt);
-  rt->isolate->AutomaticallyRestoreInitialHeapLimit(0.5);
+  rt->isolate->SetData(ijs::kBudgetSlot, &rt->budget);
+  rt->heap->Watch(rt->isolate);
   {
     v8::Locker locker(rt->isolate);
     v8::Isolate::Scope scope(rt->isolate);
@@ -382,38 +350,42 @@ int ijs_after_terminate(ijs_rt* rt) {
     v8::Locker locker(rt->isolate);
     rt->isolate->CancelTerminateExecution();
   }
-  return rt->heap_hit.exchange(false) ? 1 : 0;
+  return rt->heap->TakeHit() ? 1 : 0;
 }
 
 int ijs_eval(ijs_rt* rt, const char* src, size_t len, const char* name, size_t name_len,
              const char** out, size_t* out_len) {
   Enter e(rt);
+  rt->budget->ClearRefused();
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   int status = kOk;
-  v8::ScriptOrigin origin(iso, Str(iso, name, name_len));
+  v8::Local<v8::String> source, script_name;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> value;
-  if (!v8::Script::Compile(e.context, Str(iso, src, len), &origin).ToLocal(&script) ||
-      !script->Run(e.context).ToLocal(&value)) {
-    status = Caught(rt, e.context, tc);
-  } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
-    if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
+  if (!Str(iso, src, len).ToLocal(&source) || !Str(iso, name, name_len).ToLocal(&script_name)) {
+    rt->out = "the script is larger than V8 strings may be";
+    status = kFailed;
+  } else {
+    v8::ScriptOrigin origin(iso, script_name);
+    if (!v8::Script::Compile(e.context, source, &origin).ToLocal(&script) ||
+        !script->Run(e.context).ToLocal(&value)) {
+      status = Caught(rt, e.context, tc);
+    } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
+      status = Result(rt, e.context, tc, value);
+    }
   }
-  *out = rt->out.data();
-  *out_len = rt->out.size();
-  return status;
+  return Finish(rt, status, out, out_len);
 }
 
 int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, size_t args_len,
              const char** out, size_t* out_len) {
   Enter e(rt);
+  rt->budget->ClearRefused();
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   int status = kOk;
   v8::Local<v8::Value> holder, fn, value;
-  *out = nullptr;
-  *out_len = 0;
   if (!Lookup(rt, e.context, path, path_len, holder, fn)) {
     status = tc.HasCaught() || tc.HasTerminated() ? Caught(rt, e.context, tc) : kFailed;
     if (status == kFailed) rt->out = "not found";
@@ -421,6 +393,7 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
     rt->out = fn->IsUndefined() ? "not found" : "not a function";
     status = kFailed;
   } else {
+    v8::Local<v8::String> text;
     v8::Local<v8::Value> parsed;
     int argc = 0;
     v8::Local<v8::Value> argv_small[8];
@@ -428,8 +401,10 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
     v8::Local<v8::Value>* argv = argv_small;
     bool ok = true;
     if (args_len > 0) {
-      if (!v8::JSON::Parse(e.context, Str(iso, args, args_len)).ToLocal(&parsed) ||
-          !parsed->IsArray()) {
+      if (!Str(iso, args, args_len).ToLocal(&text)) {
+        ok = false;
+        rt->out = "the arguments are larger than V8 strings may be";
+      } else if (!v8::JSON::Parse(e.context, text).ToLocal(&parsed) || !parsed->IsArray()) {
         ok = false;
         if (!tc.HasCaught()) rt->out = "arguments are not a JSON array";
       } else {
@@ -447,12 +422,10 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
     } else if (!fn.As<v8::Function>()->Call(e.context, holder, argc, argv).ToLocal(&value)) {
       status = Caught(rt, e.context, tc);
     } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
-      if (!ToJson(rt, e.context, value)) status = Caught(rt, e.context, tc);
+      status = Result(rt, e.context, tc, value);
     }
   }
-  *out = rt->out.data();
-  *out_len = rt->out.size();
-  return status;
+  return Finish(rt, status, out, out_len);
 }
 
 // Sets global `path` (dotted; missing intermediate objects are created) to a host function
@@ -463,6 +436,7 @@ static int Bind(ijs_rt* rt, const char* path, size_t path_len, bool is_fn, uint3
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   v8::Local<v8::Value> value;
+  v8::Local<v8::String> text;
   int status = kOk;
   rt->out.clear();
   if (is_fn) {
@@ -474,10 +448,14 @@ static int Bind(ijs_rt* rt, const char* path, size_t path_len, bool is_fn, uint3
       // The function's name is the last path segment, for stack traces.
       size_t last = path_len;
       while (last > 0 && path[last - 1] != '.') last--;
-      f->SetName(Str(iso, path + last, path_len - last));
+      v8::Local<v8::String> fn_name;
+      if (Str(iso, path + last, path_len - last).ToLocal(&fn_name)) f->SetName(fn_name);
       value = f;
     }
-  } else if (!v8::JSON::Parse(e.context, Str(iso, json, json_len)).ToLocal(&value)) {
+  } else if (!Str(iso, json, json_len).ToLocal(&text)) {
+    rt->out = "the value is larger than V8 strings may be";
+    status = kFailed;
+  } else if (!v8::JSON::Parse(e.context, text).ToLocal(&value)) {
     status = Caught(rt, e.context, tc);
   }
   if (status == kOk) {
@@ -486,7 +464,12 @@ static int Bind(ijs_rt* rt, const char* path, size_t path_len, bool is_fn, uint3
     while (status == kOk) {
       size_t end = start;
       while (end < path_len && path[end] != '.') end++;
-      v8::Local<v8::String> key = Str(iso, path + start, end - start);
+      v8::Local<v8::String> key;
+      if (!Str(iso, path + start, end - start).ToLocal(&key)) {
+        rt->out = "the name is larger than V8 strings may be";
+        status = kFailed;
+        break;
+      }
       if (end >= path_len) {
         if (obj->Set(e.context, key, value).IsNothing()) status = Caught(rt, e.context, tc);
         break;
@@ -521,21 +504,28 @@ int ijs_bind_json(ijs_rt* rt, const char* path, size_t path_len, const char* jso
 void ijs_ret_json(ijs_ret* ret, const char* json, size_t len) {
   ret->answered = true;
   if (len == 0) return;
+  v8::Isolate* iso = ret->isolate;
+  v8::Local<v8::String> text;
+  if (!Str(iso, json, len).ToLocal(&text)) {
+    ThrowHostError(iso, ret->context,
+                   Lit(iso, "message_size limit exceeded: the host's answer is larger than "
+                            "JavaScript strings may be"),
+                   Lit(iso, "limit_exceeded"), Lit(iso, "message_size"));
+    return;
+  }
   v8::Local<v8::Value> v;
-  if (v8::JSON::Parse(ret->context, Str(ret->isolate, json, len)).ToLocal(&v))
-    ret->info->GetReturnValue().Set(v);
+  if (v8::JSON::Parse(ret->context, text).ToLocal(&v)) ret->info->GetReturnValue().Set(v);
 }
 
-// Answers a host function call by throwing an Error with `message` and a `kind` property.
+// Answers a host function call by throwing an Error with `message` and `kind` and (when
+// not empty) `limit` properties.
 void ijs_ret_error(ijs_ret* ret, const char* message, size_t len, const char* kind,
-                   size_t kind_len) {
+                   size_t kind_len, const char* limit, size_t limit_len) {
   ret->answered = true;
   v8::Isolate* iso = ret->isolate;
-  v8::Local<v8::Value> err = v8::Exception::Error(Str(iso, message, len));
-  if (kind_len > 0 && err->IsObject()) {
-    if (err.As<v8::Object>()->Set(ret->context, Str(iso, "kind", 4), Str(iso, kind, kind_len)).IsNothing()) return;
-  }
-  iso->ThrowException(err);
+  v8::Local<v8::String> text;
+  if (!Str(iso, message, len).ToLocal(&text)) text = Lit(iso, "(a host error too large to show)");
+  ThrowHostError(iso, ret->context, text, Str(iso, kind, kind_len), Str(iso, limit, limit_len));
 }
 
 // Bytes used by the runtime's V8 heap.

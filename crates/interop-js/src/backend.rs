@@ -2,28 +2,28 @@
 //! [`Runtime`], and the resulting plugin calls methods of the script's global `plugin`
 //! object for actions, providers and hooks.
 
+use std::path::Path;
 use std::sync::Arc;
 
-use interop_protocol::{
-    plugin::unloaded, ActionInvoke, ActionResult, HookEvent, Interop, LoadedManifest, Manifest,
-    Plugin, PluginError, ProviderGet, ProviderResult,
-};
+use interop_protocol::dispatch::{HandlerCall, Handlers};
+use interop_protocol::files::read_regular;
+use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError};
 use interop_sandbox::{Backend, HostServices};
 use serde_json::{json, Value};
 
-use crate::host_api::{bind_host, bind_seed_globals, LogWriter};
+use crate::host_api::{bind_host, bind_plugin_manager_globals, LogWriter};
 use crate::{Error, Runtime, RuntimeConfig};
 
-/// The application config seed 001's host binds as `config`; applications set their own
-/// with [`JsBackend::with_config`].
+/// The application config bound as `config` unless the application sets its own with
+/// [`JsBackend::with_config`] (the jsrun plugin manager's default, for compatibility).
 pub fn default_app_config() -> Value {
     json!({ "version": "1.0.0" })
 }
 
 /// Loads `protocol: "js"` plugins, each into its own V8 isolate.
 ///
-/// Besides the global `host` object (the sandbox's host API), every plugin gets seed
-/// 001's host API: `log(message)`, which prints `[LOG] message` (to stdout unless
+/// Besides the global `host` object (the sandbox's host API), every plugin gets the jsrun
+/// plugin manager's host API, for compatibility: `log(message)`, which prints `[LOG] message` (to stdout unless
 /// [`with_log_writer`](Self::with_log_writer) says otherwise) and logs it through the
 /// host, and the application's `config` object.
 #[derive(Clone)]
@@ -50,7 +50,7 @@ impl Default for JsBackend {
 }
 
 impl JsBackend {
-    /// The backend with seed 001's defaults.
+    /// The backend with the default `config` and `log` to stdout.
     pub fn new() -> Self {
         Self::default()
     }
@@ -85,21 +85,7 @@ impl JsBackend {
             .in_plugin(name));
         };
         let path = loaded.resolve(&js.script_path);
-        // A FIFO or a device in the plugin directory is refused at once instead of blocking.
-        let source = interop_protocol::files::read_regular(&path)
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|e| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
-                })
-            })
-            .map_err(|e| {
-                PluginError::not_found(format!(
-                    "{}: cannot read `interop.scriptPath` {}: {e}",
-                    loaded.path.display(),
-                    path.display()
-                ))
-                .in_plugin(name)
-            })?;
+        let source = read_script(loaded, &path).map_err(|e| e.in_plugin(name))?;
         let policy = services.policy();
         let config = RuntimeConfig {
             max_heap_size: usize::try_from(policy.memory_bytes).unwrap_or(usize::MAX),
@@ -109,7 +95,7 @@ impl JsBackend {
         let runtime = Runtime::new(config).map_err(|e| e.into_plugin_error(name))?;
         let setup = || -> Result<(), Error> {
             bind_host(&runtime, &services)?;
-            bind_seed_globals(&runtime, &services, &self.config, self.log_out.clone())?;
+            bind_plugin_manager_globals(&runtime, &services, &self.config, self.log_out.clone())?;
             runtime.eval_named(&path.display().to_string(), &source)?;
             Ok(())
         };
@@ -135,6 +121,29 @@ impl JsBackend {
             runtime,
         })
     }
+}
+
+/// The text of the script at `path` (a regular file: a FIFO or device is refused at once
+/// instead of blocking the host).
+fn read_script(loaded: &LoadedManifest, path: &Path) -> Result<String, PluginError> {
+    let what = || {
+        format!(
+            "{}: `interop.scriptPath` {}",
+            loaded.path.display(),
+            path.display()
+        )
+    };
+    let bytes = read_regular(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PluginError::not_found(format!("{}: {e}", what())),
+        _ => PluginError::invalid_input(format!("{}: {e}", what())),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        PluginError::invalid_input(format!(
+            "{}: not UTF-8 text (byte {})",
+            what(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 impl Backend for JsBackend {
@@ -163,58 +172,33 @@ impl JsPlugin {
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
+}
 
-    fn call_handler(&self, handler: &str, args: &[Value]) -> Result<Value, PluginError> {
+impl Handlers for JsPlugin {
+    fn declared(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Calls `plugin.<handler>` with the call's input, and an action's context as a second
+    /// argument when the request carries one.
+    fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
         let name = &self.manifest.name;
+        let mut args = vec![call.input.clone()];
+        args.extend(call.context.cloned());
         self.runtime
-            .call(&format!("plugin.{handler}"), args)
+            .call(&format!("plugin.{}", call.handler), &args)
             .map_err(|e| match e {
                 Error::Closed => unloaded(&self.manifest),
                 Error::NotFound(_) => PluginError::not_found(format!(
-                    "the script's `plugin` object has no method `{handler}`"
+                    "{call}: the script's `plugin` object has no method `{}`",
+                    call.handler
                 ))
                 .in_plugin(name),
                 other => other.into_plugin_error(name),
             })
     }
-}
 
-/// The second argument handlers get when the request carries memory or state.
-fn context(memory: &Value, state: &Value) -> Option<Value> {
-    (!memory.is_null() || !state.is_null()).then(|| json!({ "memory": memory, "state": state }))
-}
-
-impl Plugin for JsPlugin {
-    fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
-    fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError> {
-        let action = self.manifest.require_action(&request.action)?;
-        let mut args = vec![request.input.clone()];
-        args.extend(context(&request.memory, &request.state));
-        let reply = self.call_handler(action.handler(), &args)?;
-        Ok(ActionResult::from_reply(reply))
-    }
-
-    fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {
-        let provider = self.manifest.require_provider(&request.provider)?;
-        let args: Vec<Value> = context(&request.memory, &request.state)
-            .into_iter()
-            .collect();
-        let reply = self.call_handler(provider.handler(), &args)?;
-        Ok(ProviderResult::from_reply(reply))
-    }
-
-    fn on_event(&self, event: &HookEvent) -> Result<Value, PluginError> {
-        let mut results = Vec::new();
-        for hook in self.manifest.hooks_for(&event.event) {
-            results.push(self.call_handler(&hook.handler, std::slice::from_ref(&event.payload))?);
-        }
-        Ok(Value::Array(results))
-    }
-
-    fn unload(&self) -> Result<(), PluginError> {
+    fn release(&self) -> Result<(), PluginError> {
         self.runtime.close();
         Ok(())
     }

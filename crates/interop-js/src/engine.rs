@@ -25,14 +25,15 @@ type Str = *const u8;
 type Out = *mut *const u8;
 
 type InitFn = unsafe extern "C" fn(Str, usize);
-type NewFn = unsafe extern "C" fn(usize, usize, HostCallback, *mut c_void) -> *mut RawRuntime;
+type NewFn =
+    unsafe extern "C" fn(usize, usize, usize, HostCallback, *mut c_void) -> *mut RawRuntime;
 type RtFn = unsafe extern "C" fn(*mut RawRuntime);
 type RtIntFn = unsafe extern "C" fn(*mut RawRuntime) -> i32;
 type RtSizeFn = unsafe extern "C" fn(*mut RawRuntime) -> usize;
 type RunFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, Str, usize, Out, *mut usize) -> i32;
 type BindFnFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, u32, Out, *mut usize) -> i32;
 type RetJsonFn = unsafe extern "C" fn(*mut RawRet, Str, usize);
-type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize);
+type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize, Str, usize);
 
 /// The shim's entry points, resolved with `dlsym` (see `build.rs` for why it is loaded at
 /// run time rather than linked).
@@ -146,6 +147,11 @@ pub(crate) enum Outcome {
     Terminated,
     /// Another failure, described in plain text.
     Failed(String),
+    /// An exception after the runtime's budget for memory outside the heap refused an
+    /// allocation.
+    OverBudget,
+    /// The result's JSON is larger than the runtime's largest message (it was not copied).
+    TooLarge,
 }
 
 fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
@@ -161,6 +167,8 @@ fn outcome(status: i32, out: *const u8, len: usize) -> Outcome {
         0 => Outcome::Ok(text),
         1 => Outcome::Thrown(text),
         2 => Outcome::Terminated,
+        4 => Outcome::OverBudget,
+        5 => Outcome::TooLarge,
         _ => Outcome::Failed(text),
     }
 }
@@ -175,17 +183,19 @@ pub(crate) struct Engine {
 unsafe impl Send for Engine {}
 
 impl Engine {
-    /// A new isolate with a heap limit and an ArrayBuffer budget (bytes); host function
+    /// A new isolate with a heap limit, a budget for memory outside the heap, and a
+    /// largest message (text handed to the host at once), all in bytes; host function
     /// calls go to `cb(user, ...)`, and `user` must outlive the engine.
     pub(crate) fn new(
         heap_limit: usize,
         buffer_limit: usize,
+        max_message: usize,
         cb: HostCallback,
         user: *mut c_void,
     ) -> Result<Engine, String> {
         let shim = shim()?;
         // SAFETY: `cb` and `user` stay valid for the engine's life (caller's contract).
-        let raw = unsafe { (shim.new)(heap_limit, buffer_limit, cb, user) };
+        let raw = unsafe { (shim.new)(heap_limit, buffer_limit, max_message, cb, user) };
         if raw.is_null() {
             return Err("V8 could not create an isolate".into());
         }
@@ -297,11 +307,12 @@ pub(crate) unsafe fn ret_json(ret: *mut RawRet, json: &str) {
     unsafe { (loaded().ret_json)(ret, json.as_ptr(), json.len()) }
 }
 
-/// Answers a host function call by throwing an Error with `message` and `kind`.
+/// Answers a host function call by throwing an Error with `message`, `kind` and `limit`
+/// (the limit a `limit_exceeded` error names; empty: none).
 ///
 /// # Safety
 /// As [`ret_json`].
-pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str) {
+pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str, limit: &str) {
     // SAFETY: per the contract above.
     unsafe {
         (loaded().ret_error)(
@@ -310,6 +321,8 @@ pub(crate) unsafe fn ret_error(ret: *mut RawRet, message: &str, kind: &str) {
             message.len(),
             kind.as_ptr(),
             kind.len(),
+            limit.as_ptr(),
+            limit.len(),
         )
     }
 }

@@ -1,8 +1,35 @@
 //! Errors of the JS runtime: a thrown JS exception (with its stack), a limit that stopped
 //! the script, a host function's error the script did not catch, and the rest.
 
+use std::borrow::Cow;
+
 use interop_protocol::{ErrorKind, PluginError};
 use serde_json::{json, Value};
+
+/// Longest error message shown to people (a [`PluginError`]'s message, an [`Error`]'s
+/// `Display`); the whole message, up to the runtime's largest message, stays in
+/// [`JsException::message`].
+pub(crate) const SHOWN_MESSAGE_BYTES: usize = 2048;
+
+/// `text` cut to at most `max` bytes (at a character boundary), saying how much was cut.
+pub(crate) fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    if text.len() <= max {
+        return Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!(
+        "{}... ({} more bytes)",
+        &text[..end],
+        text.len() - end
+    ))
+}
+
+fn for_people(text: &str) -> Cow<'_, str> {
+    cut(text, SHOWN_MESSAGE_BYTES)
+}
 
 /// A JavaScript exception that escaped the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +46,7 @@ pub struct JsException {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// The script threw and did not catch.
-    #[error("{}: {}", .0.name, .0.message)]
+    #[error("{}: {}", .0.name, for_people(&.0.message))]
     Thrown(JsException),
     /// A host function failed and the script did not catch its exception: the host's
     /// error comes back with its kind (`denied`, `fs`...). Also any thrown `Error` whose
@@ -52,8 +79,10 @@ impl Error {
     /// named.
     pub fn into_plugin_error(self, plugin: &str) -> PluginError {
         let err = match self {
-            Error::Thrown(e) => PluginError::exec(format!("{}: {}", e.name, e.message))
-                .with_data(json!({ "name": e.name, "stack": e.stack })),
+            Error::Thrown(e) => {
+                PluginError::exec(format!("{}: {}", e.name, for_people(&e.message)))
+                    .with_data(json!({ "name": e.name, "stack": e.stack }))
+            }
             Error::Host(e) => e,
             Error::Limit { limit, message } => PluginError::limit(limit, message),
             Error::NotFound(m) => PluginError::not_found(m),
@@ -72,10 +101,12 @@ impl Error {
             if let Ok(kind) = serde_json::from_value::<ErrorKind>(json!(kind)) {
                 // Host errors reach JS as "<kind>: <message>"; give back the message.
                 let prefix = format!("{}: ", kind.as_str());
-                let message = message.strip_prefix(&prefix).unwrap_or(&message);
-                return Error::Host(
-                    PluginError::new(kind, message).with_data(json!({ "stack": stack })),
-                );
+                let message = for_people(message.strip_prefix(&prefix).unwrap_or(&message));
+                let mut data = json!({ "stack": stack });
+                if let Some(limit) = v.get("limit").and_then(Value::as_str) {
+                    data["limit"] = json!(limit);
+                }
+                return Error::Host(PluginError::new(kind, message).with_data(data));
             }
         }
         Error::Thrown(JsException {

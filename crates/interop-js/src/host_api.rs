@@ -1,6 +1,6 @@
 //! The host API as JavaScript sees it: a global `host` object over the sandbox's
-//! [`HostServices`] (policy-checked and audited there, not here), plus the seed 001
-//! globals `log(message)` and `config`.
+//! [`HostServices`] (policy-checked and audited there, not here), plus the globals
+//! `log(message)` and `config`, for compatibility with the jsrun plugin-manager API.
 //!
 //! ```js
 //! host.log("info", "hello");            // or host.log("hello")
@@ -24,9 +24,10 @@ use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
 use serde_json::{json, Map, Value};
 
+use crate::error::cut;
 use crate::{Error, Runtime};
 
-/// Where the seed's `log(message)` global prints its `[LOG] message` lines.
+/// Where the `log(message)` global prints its `[LOG] message` lines.
 pub type LogWriter = Arc<Mutex<dyn Write + Send>>;
 
 fn arg_str(args: &[Value], i: usize, function: &str, name: &str) -> Result<String, PluginError> {
@@ -55,13 +56,21 @@ fn named(args: &[Value], names: &[&str]) -> Value {
 }
 
 /// Binds the global `host` object, backed by `services`, into `runtime`.
+///
+/// The runtime gets its own instance of the services ([`HostServices::for_instance`]),
+/// whose calls follow the runtime's ([`Runtime::set_call_services`]): a sleep or fetch
+/// ends at the deadline of the call that made it.
 pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error> {
+    let services = &services.for_instance();
+    runtime.set_call_services(services.clone());
     // host.log(level, message) or host.log(message)
     let s = services.clone();
     runtime.bind_function("host.log", move |args| {
         let call_args = match args {
-            [msg] => json!({ "message": msg_text(msg) }),
-            [level, msg, ..] => json!({ "level": level, "message": msg_text(msg) }),
+            [msg] => json!({ "message": log_line(std::slice::from_ref(msg)) }),
+            [level, msg, ..] => {
+                json!({ "level": level, "message": log_line(std::slice::from_ref(msg)) })
+            }
             [] => return Err(PluginError::invalid_input("host.log: missing message")),
         };
         s.call("log", call_args)
@@ -76,8 +85,7 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
     ] {
         let s = services.clone();
         runtime.bind_function(&format!("console.{method}"), move |args| {
-            let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
-            s.call("log", json!({ "level": level, "message": message }))
+            s.call("log", json!({ "level": level, "message": log_line(args) }))
         })?;
     }
     let s = services.clone();
@@ -141,6 +149,9 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
     Ok(())
 }
 
+/// Longest log line a plugin writes at once; the rest is cut, saying how much.
+pub const LOG_LINE_BYTES: usize = 64 * 1024;
+
 fn msg_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -148,9 +159,16 @@ fn msg_text(v: &Value) -> String {
     }
 }
 
-/// Binds seed 001's host API: `log(message)`, which prints `[LOG] message` to `out` and
-/// logs it through `services` (audited), and the application's `config` object.
-pub fn bind_seed_globals(
+/// The log line of `parts`, joined by spaces and cut to [`LOG_LINE_BYTES`].
+fn log_line(parts: &[Value]) -> String {
+    let line = parts.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+    cut(&line, LOG_LINE_BYTES).into_owned()
+}
+
+/// Binds the host API of the jsrun plugin manager, for compatibility with plugins written
+/// for it: `log(message)`, which prints `[LOG] message` to `out` and logs it through
+/// `services` (audited), and the application's `config` object.
+pub fn bind_plugin_manager_globals(
     runtime: &Runtime,
     services: &HostServices,
     config: &Value,
@@ -158,7 +176,7 @@ pub fn bind_seed_globals(
 ) -> Result<(), Error> {
     let s = services.clone();
     runtime.bind_function("log", move |args| {
-        let message = args.iter().map(msg_text).collect::<Vec<_>>().join(" ");
+        let message = log_line(args);
         {
             let mut w = out.lock().unwrap_or_else(|e| e.into_inner());
             writeln!(w, "[LOG] {message}")

@@ -1,4 +1,4 @@
-//! The Node subprocess bridge (seed 000): call a function exported by a Node module, and
+//! The Node subprocess bridge: call a function exported by a Node module, and
 //! run untrusted JavaScript in a separate `node` process under a wall-clock timeout and a
 //! heap limit, reporting which limit was hit.
 //!

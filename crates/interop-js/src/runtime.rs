@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use interop_protocol::PluginError;
+use interop_sandbox::HostServices;
 use serde_json::Value;
 
 use crate::engine::{self, Engine, Outcome, RawRet};
@@ -23,14 +24,20 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// How a [`Runtime`] is limited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeConfig {
-    /// Largest V8 heap, in bytes. Past it the running script is terminated and the call
-    /// fails with a `memory` limit error. Memory of `ArrayBuffer`s, which lives outside
-    /// the heap, gets the same budget.
+    /// Largest V8 heap, in bytes. Past it (checked at each full collection and at the
+    /// end of each call) the running script is terminated and the call fails with a
+    /// `memory` limit error. Memory outside the heap (`ArrayBuffer`s, typed
+    /// arrays, `WebAssembly.Memory`) gets a budget of the same size: an allocation past
+    /// it is refused (a `RangeError` in JS), and a call that fails after a refusal fails
+    /// with a `memory` limit error.
     pub max_heap_size: usize,
     /// Longest time one eval or call may run before the watchdog terminates it (`time`
     /// limit error). `None`: no limit.
     pub timeout: Option<Duration>,
-    /// Largest result, as JSON text, a call may return (`message_size` limit error).
+    /// Largest text the script hands the host at once: a call's result as JSON
+    /// (`message_size` limit error past it), the arguments of a host function call (a
+    /// `message_size` error thrown in JS), and a thrown error's message and stack (cut
+    /// to it). Checked before the text is copied out of V8.
     pub max_message_bytes: usize,
 }
 
@@ -80,6 +87,8 @@ pub struct Runtime {
     watched: Arc<Watched>,
     host: Box<HostTable>,
     config: RuntimeConfig,
+    /// The host services whose calls follow this runtime's (see `set_call_services`).
+    services: RwLock<Option<HostServices>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -130,7 +139,9 @@ unsafe extern "C" fn host_callback(
         Err(e) => {
             let message = format!("{}: {}", e.kind, e.message);
             // SAFETY: as above.
-            unsafe { engine::ret_error(ret, &message, e.kind.as_str()) }
+            unsafe {
+                engine::ret_error(ret, &message, e.kind.as_str(), e.limit_name().unwrap_or(""))
+            }
         }
     }
 }
@@ -145,6 +156,7 @@ impl Runtime {
         let engine = Engine::new(
             config.max_heap_size,
             config.max_heap_size,
+            config.max_message_bytes,
             host_callback,
             user,
         )
@@ -155,7 +167,17 @@ impl Runtime {
             watched,
             host,
             config,
+            services: RwLock::new(None),
         })
+    }
+
+    /// Makes each eval or call of this runtime a call of `services`: its deadline is set
+    /// when the eval or call starts ([`HostServices::start_call`]) and cleared when it
+    /// ends, so that host calls made through `services` meanwhile (sleeps, fetches) end
+    /// at that deadline instead of outliving it. Give each runtime its own services
+    /// ([`HostServices::for_instance`]); [`bind_host`](crate::host_api::bind_host) does.
+    pub fn set_call_services(&self, services: HostServices) {
+        *self.services.write().unwrap_or_else(|e| e.into_inner()) = Some(services);
     }
 
     /// The runtime's limits.
@@ -191,7 +213,7 @@ impl Runtime {
     ///
     /// Top-level `const`/`let`/`class` declarations of a script are not properties of the
     /// global object; the first call that names one publishes it there
-    /// (`globalThis.plugin = plugin`), so seed 001's `const plugin = {...}` works.
+    /// (`globalThis.plugin = plugin`), so a script's `const plugin = {...}` works.
     pub fn call_json(&self, path: &str, args_json: &str) -> Result<Value, Error> {
         match self.run(|e| e.call(path, args_json)) {
             Err(Error::NotFound(what)) => {
@@ -306,11 +328,19 @@ impl Runtime {
     fn run(&self, op: impl FnOnce(&mut Engine) -> Outcome) -> Result<Value, Error> {
         let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         let engine = guard.as_mut().ok_or(Error::Closed)?;
+        let services = self.services.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = services.as_ref() {
+            s.start_call();
+        }
         if let Some(t) = self.config.timeout {
             self.watched.arm(t);
         }
         let outcome = op(engine);
         let fired = self.watched.disarm();
+        if let Some(s) = services.as_ref() {
+            s.set_deadline(None);
+        }
+        drop(services);
         let terminated = matches!(outcome, Outcome::Terminated);
         let heap_hit = if fired || terminated {
             engine.after_terminate()
@@ -326,7 +356,9 @@ impl Runtime {
                 ),
             });
         }
-        if terminated {
+        // A call the watchdog had to stop is over its time, even when it returned before
+        // the termination took effect (it was inside a host function then).
+        if terminated || fired {
             return Err(Error::Limit {
                 limit: "time",
                 message: match self.config.timeout {
@@ -339,11 +371,10 @@ impl Runtime {
         }
         match outcome {
             Outcome::Ok(text) if text.is_empty() => Ok(Value::Null),
-            Outcome::Ok(text) if text.len() > self.config.max_message_bytes => Err(Error::Limit {
+            Outcome::TooLarge => Err(Error::Limit {
                 limit: "message_size",
                 message: format!(
-                    "the result is {} bytes of JSON, over the {}-byte limit",
-                    text.len(),
+                    "the result's JSON is over the {}-byte limit",
                     self.config.max_message_bytes
                 ),
             }),
@@ -354,6 +385,14 @@ impl Runtime {
                 Err(Error::NotFound(text))
             }
             Outcome::Failed(text) => Err(Error::Engine(text)),
+            Outcome::OverBudget => Err(Error::Limit {
+                limit: "memory",
+                message: format!(
+                    "the script's ArrayBuffers and WebAssembly memories would have gone past \
+                     their limit of {} MiB; the allocation was refused",
+                    self.config.max_heap_size / (1024 * 1024)
+                ),
+            }),
             Outcome::Terminated => Err(Error::Engine("terminated".into())),
         }
     }

@@ -1,4 +1,5 @@
-//! Seed 001's plugin manager example, reproduced byte for byte with the `js` backend.
+//! Compatibility with the jsrun plugin manager: its example, reproduced byte for byte with
+//! the `js` backend.
 
 mod common;
 
@@ -7,17 +8,17 @@ use std::io::Write;
 use interop_protocol::{ActionInvoke, Plugin};
 use serde_json::json;
 
-/// The "Output:" block of seed 001 (`python plugin_manager.py`).
-const SEED_001_OUTPUT: &str = "Loaded plugin: greeter
+/// What the jsrun plugin manager's example prints (`python plugin_manager.py`).
+const PLUGIN_MANAGER_OUTPUT: &str = "Loaded plugin: greeter
 [LOG] Greeting World
 Result: Hello, World! App version: 1.0.0
 Result: Goodbye, John Doe!
 ";
 
 #[test]
-fn the_seed_001_greeter_prints_the_seeds_output_byte_for_byte() {
+fn the_jsrun_greeter_prints_the_plugin_managers_output_byte_for_byte() {
     let (plugin, services, mut out) = common::load("js-greeter");
-    // What seed 001's PluginManager prints around the plugin's own `log` line.
+    // What the PluginManager prints around the plugin's own `log` line.
     writeln!(out, "Loaded plugin: greeter").unwrap();
     let greet = plugin
         .invoke(&ActionInvoke::new("greet", json!("World")))
@@ -29,7 +30,7 @@ fn the_seed_001_greeter_prints_the_seeds_output_byte_for_byte() {
     writeln!(out, "Result: {}", farewell.text.as_deref().unwrap()).unwrap();
     plugin.unload().unwrap();
 
-    assert_eq!(out.text(), SEED_001_OUTPUT);
+    assert_eq!(out.text(), PLUGIN_MANAGER_OUTPUT);
     // The plugin's log line also went through the host, audited.
     assert!(services
         .audit()

@@ -84,3 +84,29 @@ fn a_thrown_error_comes_back_as_exec_with_the_js_stack() {
     let stack = err.data.as_ref().unwrap()["stack"].as_str().unwrap();
     assert!(stack.contains("hostile.js"), "{stack}");
 }
+
+#[test]
+fn a_fifo_or_a_directory_as_the_script_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("plugin.js");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir(dir.path().join("dir.js")).unwrap();
+    for (script, what) in [("plugin.js", "FIFO"), ("dir.js", "directory")] {
+        let manifest = json!({
+            "name": "blocking", "version": "0.1.0",
+            "interop": { "protocol": "js", "scriptPath": script }
+        });
+        std::fs::write(dir.path().join("plugin.json"), manifest.to_string()).unwrap();
+        let loaded = interop_protocol::load_manifest(dir.path().join("plugin.json")).unwrap();
+        let started = Instant::now();
+        let err = interop_js::JsBackend::new()
+            .load_plugin(&loaded, common::trusting_services(&loaded))
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+        assert!(err.message.contains("`interop.scriptPath`"), "{err}");
+        assert!(err.message.contains(what), "{err}");
+    }
+}

@@ -1,4 +1,4 @@
-//! The Node subprocess bridge (seed 000), with the system `node`.
+//! The Node subprocess bridge, with the system `node`.
 
 mod common;
 

@@ -38,8 +38,9 @@ const plugin = {
     return `Goodbye, ${name}!`;
   },
 
-  // Provider `greeting`: the text of data/greeting.txt, read through the host.
-  greeting() {
+  // Provider `greeting`: the text of data/greeting.txt, read through the host. Providers
+  // get `{ memory, state }` (unused here).
+  greeting({ memory, state }) {
     return host.fs.readFile("data/greeting.txt").trimEnd();
   },
 

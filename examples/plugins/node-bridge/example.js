@@ -1,2 +1,2 @@
-// Seed 000's Node module: `js.call('example.js', 'add', [2, 3])` -> 5.
+// A Node module for the bridge: `js.call('example.js', 'add', [2, 3])` -> 5.
 module.exports = { add: (a, b) => a + b };

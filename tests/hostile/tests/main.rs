@@ -8,6 +8,7 @@
 mod ffi;
 mod fs;
 mod manifest;
+mod js;
 mod process;
 mod wasm;
 
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
     cases.extend(manifest::cases());
     cases.extend(fs::cases());
     cases.extend(process::cases());
+    cases.extend(js::cases());
     if interop_hostile::run_all(cases, filter.as_deref()) {
         std::process::ExitCode::SUCCESS
     } else {

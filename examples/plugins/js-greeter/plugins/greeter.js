@@ -1,4 +1,4 @@
-// Seed 001's example plugin (plugins/greeter.js), unchanged: a global `plugin` object
+// The jsrun plugin manager's example plugin (plugins/greeter.js), unchanged: a global `plugin` object
 // whose methods the host calls, using the host's `log` function and `config` object.
 const plugin = {
   greet(name) {
