@@ -107,7 +107,7 @@ fn describe(error: PluginError, call: impl FnOnce() -> String) -> PluginError {
             "{call}: the plugin's runner process {what}; a new one is started for the next \
              call"
         ),
-        data: Some(data),
+        data: Some(Box::new(data)),
         ..error
     }
 }
@@ -135,7 +135,9 @@ mod tests {
         );
         assert_eq!(
             crash.data,
-            Some(json!({"process": "crashed", "status": "signal: 11 (SIGSEGV)"}))
+            Some(Box::new(
+                json!({"process": "crashed", "status": "signal: 11 (SIGSEGV)"})
+            ))
         );
         assert_eq!(crash.plugin.as_deref(), Some("p"));
         let exit = describe(lost("; process exit status: 3"), call);

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use interop_ffi::{NativeHost, NativePlugin, RUNNER_ARG};
-use interop_ipc::protocol::{HOST_CALL, INITIALIZE};
+use interop_ipc::methods::{HOST_CALL, INITIALIZE};
 use interop_ipc::{Framing, Peer, PeerOptions};
 use interop_protocol::dispatch::{HandlerCall, Handlers};
 use interop_protocol::jsonrpc::RpcError;
@@ -110,7 +110,7 @@ pub fn serve(manifest: &Path) -> Result<(), PluginError> {
     });
     let router = {
         let (peer, plugin) = (peer.clone(), plugin.clone());
-        interop_ipc::protocol::plugin_router(plugin.clone()).blocking(INITIALIZE, move |_| {
+        interop_ipc::methods::plugin_router(plugin.clone()).blocking(INITIALIZE, move |_| {
             if plugin.native.get().is_some() {
                 return Err(PluginError::invalid_input("`initialize` was sent twice").into());
             }

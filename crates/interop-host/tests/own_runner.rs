@@ -10,8 +10,11 @@ use interop_host::isolation::{serve_if_runner, RUNNER_ENV};
 use interop_host::Host;
 use serde_json::{json, Value};
 
-/// A native plugin answering its process id, so that the test sees where it ran.
+/// A native plugin answering its process id and executable, so that the test sees where
+/// it ran (its process id is one of its own PID namespace, where the host cannot look it
+/// up: it names its executable itself).
 const PLUGIN: &str = r#"
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,9 +23,13 @@ const PLUGIN: &str = r#"
 static int32_t invoke(void *state, const uint8_t *handler, size_t handler_len,
                       const uint8_t *input, size_t input_len, uint8_t **out, size_t *out_len) {
     (void)state; (void)handler; (void)handler_len; (void)input; (void)input_len;
-    char *reply = malloc(32);
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0) return INTEROP_ERROR;
+    exe[n] = 0;
+    char *reply = malloc(1100);
     if (!reply) return INTEROP_ERROR;
-    *out_len = (size_t)snprintf(reply, 32, "{\"pid\": %d}", (int)getpid());
+    *out_len = (size_t)snprintf(reply, 1100, "{\"pid\": %d, \"exe\": \"%s\"}", (int)getpid(), exe);
     *out = (uint8_t *)reply;
     return INTEROP_OK;
 }
@@ -62,10 +69,14 @@ fn an_isolated_plugin_runs_in_a_child_that_is_this_executable() {
     let host = Host::new();
     host.load(dir.path().join("plugin.json")).expect("load");
     let answer = host.invoke("where", "pid", Value::Null).expect("invoke");
-    let pid = answer.data.expect("data")["pid"].as_u64().expect("a pid");
+    let data = answer.data.expect("data");
+    let pid = data["pid"].as_u64().expect("a pid");
     assert_ne!(pid, u64::from(std::process::id()), "ran in-process");
-    let child = std::fs::read_link(format!("/proc/{pid}/exe")).expect("the child runs");
-    assert_eq!(child, std::env::current_exe().expect("this executable"));
+    let child = data["exe"].as_str().expect("an executable");
+    assert_eq!(
+        Path::new(child),
+        std::env::current_exe().expect("this executable")
+    );
     host.close_all();
 }
 

@@ -196,3 +196,20 @@ fn a_plugin_dies_with_its_host_even_when_the_host_is_sigkilled() {
     host.wait().unwrap();
     assert_eq!(all_gone(marker, Duration::from_secs(3)), Vec::<i32>::new());
 }
+
+#[test]
+fn a_plugin_that_signals_itself_ends_by_that_signal() {
+    // PID 1 of a namespace is deaf to its own signals; the plugin must not be it, or
+    // `abort()` ends in SIGSEGV and `raise(SIGTERM)` does nothing.
+    for (code, signal) in [
+        ("import os\nos.abort()", "SIGABRT"),
+        (
+            "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\nimport time\ntime.sleep(5)",
+            "SIGTERM",
+        ),
+    ] {
+        let (_dir, plugin) = plugin();
+        let err = call(&plugin, "python", json!(code)).expect_err("the plugin killed itself");
+        assert!(err.message.contains(signal), "{signal}: {err}");
+    }
+}

@@ -132,8 +132,8 @@ fn the_message_and_data_of_a_remote_error_reach_the_user() {
         "{err}"
     );
     assert_eq!(
-        err.data,
-        Some(json!(
+        err.data.as_deref(),
+        Some(&json!(
             "Traceback (most recent call last):\nValueError: the answer is not 42"
         ))
     );

@@ -137,7 +137,7 @@ fn a_call_stuck_in_an_application_function_past_its_deadline_fails_at_the_time_l
     });
     std::fs::write(dir.path().join("plugin.json"), manifest.to_string()).unwrap();
     let loaded = load_manifest(dir.path().join("plugin.json")).unwrap();
-    let mut functions = HostFunctions::new();
+    let functions = HostFunctions::new();
     functions.register("app.slow", |_plugin, _args| {
         std::thread::sleep(Duration::from_millis(TIMEOUT_MS + 100));
         Ok(Value::Null)

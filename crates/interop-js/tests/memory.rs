@@ -115,7 +115,11 @@ fn one_allocation_larger_than_the_heap_limit_stops_the_script_instead_of_abortin
     ] {
         assert_memory_limit(rt.eval(script));
         // The garbage it left does not count against the next call.
-        assert_eq!(rt.eval("'alive'").unwrap(), json!("alive"), "after {script}");
+        assert_eq!(
+            rt.eval("'alive'").unwrap(),
+            json!("alive"),
+            "after {script}"
+        );
     }
     // What the script keeps past its limit keeps failing its calls.
     assert_memory_limit(rt.eval("globalThis.hoard = new Array(4e6).fill(1.5); 1"));

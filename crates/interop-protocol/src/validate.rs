@@ -54,6 +54,17 @@ impl Problem {
     }
 }
 
+/// The manifest file `path` names: `path` itself, or the `plugin.json` in it when it is a
+/// directory holding one (as a user types `interop call plugins/greeter greet`).
+fn manifest_file(path: &Path) -> PathBuf {
+    let inside = path.join("plugin.json");
+    if path.is_dir() && inside.is_file() {
+        inside
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// Why a manifest could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
@@ -150,9 +161,10 @@ impl LoadedManifest {
     }
 }
 
-/// Reads and validates the manifest at `path`.
+/// Reads and validates the manifest at `path` (a `plugin.json`, or a plugin directory
+/// holding one).
 pub fn load_manifest(path: impl AsRef<Path>) -> Result<LoadedManifest, ManifestError> {
-    let path = path.as_ref().to_path_buf();
+    let path = manifest_file(path.as_ref());
     let io = |source| ManifestError::Io {
         path: path.clone(),
         source,

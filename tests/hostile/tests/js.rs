@@ -50,7 +50,12 @@ fn js_looping(name: &str, script: &str) -> Case {
 
 /// A case whose `run()` must be stopped at a 16 MiB memory limit.
 fn js_hungry(name: &str, script: &str) -> Case {
-    js(name, Expect::limit("memory"), json!({"memoryMb": 16}), script)
+    js(
+        name,
+        Expect::limit("memory"),
+        json!({"memoryMb": 16}),
+        script,
+    )
 }
 
 /// A case granted what its manifest requests (`permissions`), in a trusting host.

@@ -7,8 +7,8 @@
 
 mod ffi;
 mod fs;
-mod manifest;
 mod js;
+mod manifest;
 mod process;
 mod wasm;
 

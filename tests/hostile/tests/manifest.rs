@@ -200,7 +200,7 @@ pub fn cases() -> Vec<Case> {
         ),
         loading(
             "a FIFO as wasmPath fails at once instead of blocking",
-            Expect::any_error(&[ErrorKind::NotFound, ErrorKind::Fs, ErrorKind::Parse])
+            Expect::any_error(&[ErrorKind::InvalidInput, ErrorKind::NotFound, ErrorKind::Fs])
                 .containing("a FIFO (named pipe) is not a regular file")
                 .within(QUICKLY),
             |arena| {
@@ -213,7 +213,7 @@ pub fn cases() -> Vec<Case> {
         ),
         loading(
             "a FIFO as scriptPath fails at once instead of blocking",
-            Expect::any_error(&[ErrorKind::NotFound, ErrorKind::Fs, ErrorKind::Parse])
+            Expect::any_error(&[ErrorKind::InvalidInput, ErrorKind::NotFound, ErrorKind::Fs])
                 .containing("a FIFO (named pipe) is not a regular file")
                 .within(QUICKLY),
             |arena| {
@@ -226,7 +226,7 @@ pub fn cases() -> Vec<Case> {
         ),
         loading(
             "a FIFO as libraryPath fails at once instead of blocking",
-            Expect::any_error(&[ErrorKind::NotFound, ErrorKind::Fs, ErrorKind::Parse])
+            Expect::any_error(&[ErrorKind::InvalidInput, ErrorKind::NotFound, ErrorKind::Fs])
                 .containing("a FIFO (named pipe) is not a regular file")
                 .within(QUICKLY),
             |arena| {

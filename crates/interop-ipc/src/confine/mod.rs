@@ -5,8 +5,8 @@
 //!   variables the policy grants (when set in the host), and the `INTEROP_*` variables
 //!   the host passes (`INTEROP_PLUGIN`, `INTEROP_PROTOCOL_VERSION`, `INTEROP_SOCKET` or
 //!   `INTEROP_ADDRESS`). Working directory: the plugin directory.
-//! - Namespaces ([`namespaces`], Linux): the plugin is PID 1 of its own PID namespace with
-//!   a fresh `/proc` (the host and every other process are out of sight and out of reach
+//! - Namespaces ([`namespaces`], Linux): the plugin runs in its own PID namespace (under
+//!   a minimal init that reaps orphans) with a fresh `/proc` (the host and every other process are out of sight and out of reach
 //!   of its signals), in its own mount namespace, and in its own network namespace (only
 //!   a loopback) when it is granted no network and does not listen on TCP; a user
 //!   namespace makes this work without root. A keeper process ties the plugin's life to

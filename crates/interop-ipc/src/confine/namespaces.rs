@@ -2,9 +2,13 @@
 //!
 //! Between `fork` and `exec`, the host's child becomes the plugin's *keeper*: it enters
 //! new namespaces (PID, mount, and network when the plugin has no network; a user
-//! namespace first when the host is not root), then forks the plugin, which is PID 1 of
-//! its own PID namespace and mounts a fresh `/proc` showing only its own processes. The
-//! keeper stays outside the namespace, in the host's, and never execs:
+//! namespace first when the host is not root), then forks the namespace's *init* (its
+//! PID 1), which mounts a fresh `/proc` showing only the namespace's processes and forks
+//! the plugin. The plugin is not PID 1 itself because PID 1 is deaf to its own signals:
+//! `abort()` would end in `SIGSEGV`, `raise(SIGTERM)` would do nothing, and orphans of
+//! its children would never be reaped. The init reaps every orphan, and when the plugin
+//! ends it hands the plugin's wait status to the keeper (through a pipe) and exits.
+//! The keeper stays outside the namespace, in the host's, and never execs:
 //!
 //! - it holds no descriptor of the host (all are closed) and is not dumpable, so the
 //!   plugin cannot read its memory (a copy of the host's) through `/proc` or `ptrace`
@@ -13,10 +17,11 @@
 //!   killed by the same signal), so that the host sees the plugin's end as its own;
 //! - it watches the host through a pidfd: when the host dies, even by `SIGKILL`, it
 //!   kills the plugin;
-//! - when it dies (the host kills it on restart, unload or drop), the plugin gets
-//!   `SIGKILL` (`PR_SET_PDEATHSIG`), and when the plugin, PID 1 of its namespace, dies,
-//!   the kernel kills every process left in the namespace: `setsid` daemons and
-//!   double-forked children included.
+//! - when it dies (the host kills it on restart, unload or drop), the init gets
+//!   `SIGKILL` (`PR_SET_PDEATHSIG`, and the plugin too when the init dies); when the
+//!   init, PID 1 of the namespace, dies (it exits as soon as the plugin ends), the kernel
+//!   kills every process left in the namespace: `setsid` daemons and double-forked
+//!   children included.
 //!
 //! Everything here runs between `fork` and `exec` of a multi-threaded host: only system
 //! calls, no allocation and no locks (what needs memory is prepared by the parent).
@@ -185,24 +190,32 @@ impl Isolation {
     }
 
     /// In the host's child between fork and exec: enters the namespaces, forks the
-    /// plugin and returns in it (to exec); the child itself stays the keeper until the
-    /// plugin ends, and never returns.
+    /// plugin (through the namespace's init) and returns in it (to exec); the child
+    /// itself stays the keeper until the plugin ends, and never returns.
     pub(crate) fn become_plugin(&self) -> io::Result<()> {
         // (Errors here allocate nothing: the last OS error is a number.)
         self.enter().map_err(|_| io::Error::last_os_error())?;
         // SAFETY: prctl with integer arguments; not dumpable: no core, no /proc/<pid>/mem.
+        // Inherited by the init, which holds the same copy of the host's memory.
         unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
         // SAFETY: getpid takes no arguments.
         let keeper = unsafe { libc::getpid() };
+        // The init's report of how the plugin ended: [read end, write end].
+        let mut status_pipe = [-1; 2];
+        if self.namespaces {
+            // SAFETY: pipe2 fills a local array of two descriptors.
+            if unsafe { libc::pipe2(status_pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
         // SAFETY: the child only makes system calls until it execs.
-        let plugin = unsafe { libc::fork() };
-        if plugin < 0 {
+        let child = unsafe { libc::fork() };
+        if child < 0 {
             return Err(io::Error::last_os_error());
         }
-        if plugin > 0 {
-            keep(plugin, self.host, self.cpu_seconds);
+        if child > 0 {
+            keep(child, self.host, self.cpu_seconds, status_pipe[0]);
         }
-        // The plugin: PID 1 of its namespace.
         // SAFETY: prctl with integer arguments.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
         // SAFETY: getppid takes no arguments. Our parent is the keeper (seen as 0 from
@@ -211,26 +224,80 @@ impl Isolation {
         if unsafe { libc::getppid() } != parent {
             return Err(io::Error::from_raw_os_error(libc::ESRCH));
         }
-        // SAFETY: setsid takes no arguments: the plugin's own session and process group,
-        // so that `kill(0, ...)` reaches only its own processes.
-        unsafe { libc::setsid() };
         if !self.namespaces {
+            // SAFETY: setsid takes no arguments: the plugin's own session and process
+            // group, so that `kill(0, ...)` reaches only its own processes.
+            unsafe { libc::setsid() };
             return Ok(());
         }
+        // The init: PID 1 of the namespace.
+        // SAFETY: as above.
+        unsafe { libc::setsid() };
         mount_proc()?;
         if let Some(pid_max) = self.pid_max {
             // Best effort: bounds a fork bomb to a few hundred processes.
             let _ = write_file(c"/proc/sys/kernel/pid_max", pid_max.to_bytes());
         }
+        // SAFETY: as above.
+        let plugin = unsafe { libc::fork() };
+        if plugin < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if plugin > 0 {
+            init(plugin, status_pipe[1]);
+        }
+        // The plugin: PID 2, its own process group in the init's session.
+        // SAFETY: prctl with integer arguments; getppid and setpgid take integers.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            if libc::getppid() != 1 {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            libc::setpgid(0, 0);
+        }
         Ok(())
     }
 }
 
+/// The init's life (PID 1 of the plugin's namespace): reaps every process that ends in
+/// it, and when the plugin ends writes its wait status to `report` and exits, which
+/// kills whatever is left in the namespace. Never returns.
+fn init(plugin: libc::pid_t, report: libc::c_int) -> ! {
+    close_all_descriptors_but(report);
+    loop {
+        let mut status = 0;
+        // SAFETY: wait for any child with a pointer to a local.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid == plugin {
+            let bytes = status.to_ne_bytes();
+            // SAFETY: write a local buffer to our own pipe, then end without destructors.
+            unsafe {
+                libc::write(report, bytes.as_ptr().cast(), bytes.len());
+                libc::_exit(0)
+            }
+        }
+        if pid < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            // No child left: the plugin is gone without being seen (cannot happen).
+            // SAFETY: as above.
+            unsafe { libc::_exit(1) }
+        }
+    }
+}
+
 /// The keeper's life: see the module docs. Never returns.
-fn keep(plugin: libc::pid_t, host: libc::pid_t, cpu_seconds: Option<u64>) -> ! {
+///
+/// `plugin` is the keeper's child: the plugin itself, or the init of its namespace, which
+/// reports the plugin's wait status on `report` (-1 without namespaces).
+fn keep(
+    plugin: libc::pid_t,
+    host: libc::pid_t,
+    cpu_seconds: Option<u64>,
+    report: libc::c_int,
+) -> ! {
     // Hold nothing of the host's: not its files or sockets, not the plugin's pipes
-    // (their other end must see the plugin's end), not the start-up error pipe.
-    close_all_descriptors();
+    // (their other end must see the plugin's end), not the start-up error pipe; only the
+    // read end of the init's report.
+    close_all_descriptors_but(report);
     let plugin_fd = pidfd_open(plugin);
     let host_fd = pidfd_open(host);
     // SAFETY: getppid takes no arguments.
@@ -272,6 +339,16 @@ fn keep(plugin: libc::pid_t, host: libc::pid_t, cpu_seconds: Option<u64>) -> ! {
     while unsafe { libc::wait4(plugin, &mut status, 0, &mut usage) } < 0
         && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
     {}
+    if report >= 0 {
+        // The init's exit says nothing of the plugin's: its report does (nothing when
+        // the init was killed first, and then its own status stands).
+        let mut bytes = [0u8; 4];
+        // SAFETY: read into a local buffer from our own pipe.
+        if unsafe { libc::read(report, bytes.as_mut_ptr().cast(), bytes.len()) } == 4 {
+            status = libc::c_int::from_ne_bytes(bytes);
+        }
+    }
+    // The init's usage includes the plugin's, which it waited for.
     let used = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec;
     let cpu_limit_hit = cpu_seconds.is_some_and(|limit| used as u64 >= limit);
     relay(status, cpu_limit_hit)
@@ -279,9 +356,9 @@ fn keep(plugin: libc::pid_t, host: libc::pid_t, cpu_seconds: Option<u64>) -> ! {
 
 /// Ends the keeper the way the plugin ended: the same exit code, or the same signal.
 ///
-/// As PID 1 of its namespace, the plugin ignores the `SIGXCPU` of `RLIMIT_CPU`'s soft
-/// limit and is killed by the `SIGKILL` of its hard limit: when it had used up its CPU
-/// time (`cpu_limit_hit`), that `SIGKILL` is relayed as the `SIGXCPU` it stands for.
+/// A process killed by `RLIMIT_CPU`'s hard limit gets `SIGKILL` (one that ignored the
+/// soft limit's `SIGXCPU`): when the plugin had used up its CPU time (`cpu_limit_hit`),
+/// that `SIGKILL` is relayed as the `SIGXCPU` it stands for.
 fn relay(status: libc::c_int, cpu_limit_hit: bool) -> ! {
     if libc::WIFSIGNALED(status) {
         let mut signal = libc::WTERMSIG(status);
@@ -364,14 +441,27 @@ fn write_file(path: &CStr, bytes: &[u8]) -> io::Result<()> {
     }
 }
 
-fn close_all_descriptors() {
-    // SAFETY: close_range closes our own descriptors; the fallback closes them one by one.
-    unsafe {
-        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
-            for fd in 0..4096 {
-                libc::close(fd);
+/// Closes every descriptor but `keep` (none when it is negative).
+fn close_all_descriptors_but(keep: libc::c_int) {
+    let close_range = |from: u32, to: u32| {
+        // SAFETY: close_range closes our own descriptors; the fallback closes them one
+        // by one.
+        unsafe {
+            if from <= to && libc::syscall(libc::SYS_close_range, from, to, 0u32) != 0 {
+                for fd in from..to.min(4095) + 1 {
+                    libc::close(fd as libc::c_int);
+                }
             }
         }
+    };
+    match u32::try_from(keep) {
+        Ok(keep) => {
+            if keep > 0 {
+                close_range(0, keep - 1);
+            }
+            close_range(keep + 1, u32::MAX);
+        }
+        Err(_) => close_range(0, u32::MAX),
     }
 }
 

@@ -95,7 +95,7 @@ pub fn remote_error(e: &RpcError) -> PluginError {
     match &e.data {
         Some(data) if serde_json::from_value::<PluginError>(data.clone()).is_err() => {
             err.message = describe_remote(e);
-            err.data = Some(data.clone());
+            err.data = Some(Box::new(data.clone()));
             err
         }
         _ => err,

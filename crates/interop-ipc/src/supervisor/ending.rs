@@ -75,7 +75,7 @@ impl Ending {
     /// in the message, and its last output in the message and in `data` (`status`,
     /// `stderr`), beside what `data` already holds (a limit's name).
     pub(super) fn report(&self, mut err: PluginError) -> PluginError {
-        let mut data = match err.data.take() {
+        let mut data = match err.data.take().map(|d| *d) {
             Some(Value::Object(map)) => map,
             Some(other) => Map::from_iter([("details".to_owned(), other)]),
             None => Map::new(),
@@ -101,7 +101,7 @@ impl Ending {
             data.insert("stderr".into(), self.output.clone().into());
         }
         if !data.is_empty() {
-            err.data = Some(Value::Object(data));
+            err.data = Some(Box::new(Value::Object(data)));
         }
         err
     }
