@@ -133,8 +133,9 @@ fn demo() -> Result<()> {
     step("interop validate examples/ (every manifest must pass)");
     util::run(
         interop,
-        &["validate", "examples/manifests", "examples/plugins"],
+        &["validate", "--manifest-only", "examples/manifests"],
     )?;
+    util::run(interop, &["validate", "examples/plugins"])?;
     step("interop validate examples/invalid/ (every manifest must fail, naming the JSON path)");
     if util::run(interop, &["validate", "examples/invalid"]).is_ok() {
         bail!("a manifest in examples/invalid was accepted");
@@ -144,6 +145,17 @@ fn demo() -> Result<()> {
         interop,
         &["inspect", "examples/manifests/seed-002/plugin.json"],
     )?;
+    step("one host, every sample plugin (cargo run -p interop-host --example demo)");
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "interop-host",
+        "--example",
+        "demo",
+        "--",
+        "examples/plugins",
+    ])?;
     wasm::demo(interop)?;
     ffi::demo(interop)?;
     js::demo(interop)?;

@@ -4,6 +4,8 @@
 //! so whatever the CLI can do, an application can do the same way.
 
 mod commands;
+mod failure;
+mod style;
 
 use std::process::ExitCode;
 
@@ -16,34 +18,37 @@ fn main() -> ExitCode {
     #[cfg(all(feature = "ffi", feature = "ipc"))]
     interop_host::isolation::serve_if_runner();
     let cli = commands::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("INTEROP_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(if cli.verbose { "info" } else { "warn" })
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    init_logging(cli.verbose);
+    let json = cli.json_output();
     match commands::run(cli) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {}", describe(&err));
-            ExitCode::FAILURE
-        }
+        Err(err) => failure::report(&err, json),
     }
 }
 
-/// The error and its causes, each said once: most of the library's errors already quote
-/// their cause in their own message.
-fn describe(err: &anyhow::Error) -> String {
-    let mut text = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
+/// Logs go to stderr, filtered by `INTEROP_LOG` (or `RUST_LOG`), else `warn` (`info` with
+/// `-v`). The engines' own chatter (Cranelift, wasmtime's internals) stays at `info`
+/// and above even under `debug`, where it would drown interop's lines.
+fn init_logging(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let quiet_engines = ",cranelift_codegen=info,cranelift_frontend=info,wasmtime_cranelift=info,\
+                         wasmtime_internal_cranelift=info,regalloc2=info,wasmtime::runtime=info";
+    let filter = ["INTEROP_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| (if verbose { "info" } else { "warn" }).to_owned());
+    // A filter that names the engines itself is taken as it is.
+    let quiet_engines = if filter.contains("cranelift") || filter.contains("wasmtime") {
+        ""
+    } else {
+        quiet_engines
+    };
+    let filter = EnvFilter::try_new(format!("{filter}{quiet_engines}"))
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(style::stderr_colours())
+        .with_target(false)
+        .init();
 }

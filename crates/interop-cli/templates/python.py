@@ -5,9 +5,11 @@ The host speaks JSON-RPC 2.0 to it, one JSON message per line (docs/ipc.md in th
 repository). Add actions to ACTIONS and declare them in plugin.json.
 """
 import json
+import os
 import sys
 
-NAME = "{{name}}"
+# The host names the plugin as its manifest does: renaming it there is enough.
+NAME = os.environ.get("INTEROP_PLUGIN", "{{name}}")
 _next_id = 0
 
 

@@ -8,6 +8,7 @@ use common::{interop, repo, text};
 fn validate_accepts_the_seed_002_manifest_and_the_examples() {
     let out = interop(&[
         "validate",
+        "--manifest-only",
         "examples/manifests/seed-002/plugin.json",
         "examples/manifests",
     ]);
@@ -55,7 +56,7 @@ fn validate_rejects_each_broken_manifest_naming_the_json_path() {
     for (case, expected) in cases {
         let path = format!("examples/invalid/{case}/plugin.json");
         let out = interop(&["validate", &path]);
-        assert_eq!(out.status.code(), Some(1), "{case} should fail");
+        assert_eq!(out.status.code(), Some(3), "{case} should fail");
         let err = text(&out.stderr);
         assert!(
             err.contains(expected),
@@ -98,7 +99,7 @@ fn inspect_shows_actions_hooks_permissions_and_limits() {
 #[test]
 fn inspect_of_a_missing_file_names_it() {
     let out = interop(&["inspect", "nowhere/plugin.json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("nowhere/plugin.json: cannot read manifest"));
 }
 
@@ -144,4 +145,116 @@ fn new_scaffolds_plugins_that_run_right_away() {
     ]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn validate_fails_a_manifest_whose_module_is_missing_unless_asked_for_the_manifest_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plugin.json"),
+        r#"{"name": "later", "version": "1.0.0",
+            "interop": {"protocol": "wasm", "wasmPath": "dist/later.wasm"}}"#,
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = interop(&["validate", path]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("interop.wasmPath: `dist/later.wasm` does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = interop(&["validate", "--json", path]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report[0]["ok"], false);
+    assert_eq!(report[0]["name"], "later");
+    assert!(interop(&["validate", "--manifest-only", path])
+        .status
+        .success());
+}
+
+#[test]
+fn each_kind_of_failure_has_its_exit_code_and_json_errors_go_to_stdout() {
+    let greeter = "examples/plugins/js-greeter";
+    let out = interop(&["call", greeter, "nope"]);
+    assert_eq!(out.status.code(), Some(16), "not_found");
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: plugin `js-greeter`"), "{stderr}");
+    assert_eq!(
+        stderr.matches("not_found").count(),
+        1,
+        "said once: {stderr}"
+    );
+    let out = interop(&["call", greeter, "nope", "--json"]);
+    assert_eq!(out.status.code(), Some(16));
+    let stdout = text(&out.stdout);
+    let json_start = stdout.find('{').expect("a JSON error on stdout");
+    let error: serde_json::Value = serde_json::from_str(&stdout[json_start..]).unwrap();
+    assert_eq!(error["error"]["kind"], "not_found");
+    assert_eq!(error["error"]["plugin"], "js-greeter");
+    let out = interop(&["emit", greeter, "no-such-event"]);
+    assert_eq!(out.status.code(), Some(16));
+    assert!(
+        text(&out.stderr).starts_with("error: plugin `js-greeter`: not_found: no hook for"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = interop(&["call", "examples/invalid/missing-version/plugin.json", "x"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    // A plugin directory is a plugin, as its plugin.json is.
+    let out = interop(&["call", greeter, "greet", "--input", "\"Dir\""]);
+    assert!(
+        text(&out.stdout).contains("Hello, Dir!"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_input_is_read_from_a_file_or_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // Larger than a command line may be (E2BIG past ~2 MiB on Linux).
+    let big = "x".repeat(3 << 20);
+    let file = dir.path().join("input.json");
+    std::fs::write(&file, format!("\"{big}\"")).unwrap();
+    let out = interop(&[
+        "call",
+        "examples/plugins/js-greeter",
+        "greet",
+        "--input",
+        &format!("@{}", file.display()),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("Hello, {big}!")));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args([
+            "call",
+            "examples/plugins/js-greeter",
+            "greet",
+            "--input",
+            "-",
+        ])
+        .current_dir(repo())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\"from stdin\"")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(text(&out.stdout).contains("Hello, from stdin!"));
+    let out = interop(&[
+        "call",
+        "examples/plugins/js-greeter",
+        "greet",
+        "--input",
+        "@/no/such/file",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--input @/no/such/file: cannot read"));
 }

@@ -1,3 +1,4 @@
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +15,8 @@ pub struct CallArgs {
     manifest: PathBuf,
     /// The action to run (for a bare module: the export, which follows docs/abi.md).
     action: String,
-    /// The action's input, as JSON (e.g. '"World"' or '{"name": "World"}').
+    /// The action's input, as JSON (e.g. '"World"' or '{"name": "World"}'), `-` to read
+    /// it from stdin, or `@FILE` to read it from a file.
     #[arg(long, short, default_value = "null")]
     input: String,
     /// Print the whole result as JSON instead of its text.
@@ -43,16 +45,49 @@ pub struct EmitArgs {
     manifest: PathBuf,
     /// The event name (as in the manifest's hooks).
     event: String,
-    /// The event's payload, as JSON.
+    /// The event's payload, as JSON, `-` to read it from stdin, or `@FILE` from a file.
     #[arg(long, short, default_value = "null")]
     payload: String,
     #[command(flatten)]
     grants: GrantArgs,
 }
 
-fn parse_json(text: &str, what: &str) -> anyhow::Result<Value> {
-    serde_json::from_str(text)
+/// The JSON value of an `--input`-style argument: the text itself, `-` for stdin or
+/// `@FILE` for a file's contents (large inputs do not fit in a command line).
+fn parse_json(arg: &str, what: &str) -> anyhow::Result<Value> {
+    let (text, what) = match arg {
+        "-" => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .with_context(|| format!("{what} -: cannot read stdin"))?;
+            (text, format!("{what} - (stdin)"))
+        }
+        _ => match arg.strip_prefix('@') {
+            Some(file) => (
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("{what} @{file}: cannot read `{file}`"))?,
+                format!("{what} @{file}"),
+            ),
+            None => (arg.to_owned(), what.to_owned()),
+        },
+    };
+    serde_json::from_str(&text)
         .with_context(|| format!("{what} is not JSON (strings need quotes: '\"World\"')"))
+}
+
+impl CallArgs {
+    /// Whether the output (and so an error) is JSON.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+}
+
+impl ProviderArgs {
+    /// Whether the output (and so an error) is JSON.
+    pub fn json(&self) -> bool {
+        self.json
+    }
 }
 
 fn load(host: &Host, manifest: &PathBuf) -> anyhow::Result<String> {
@@ -109,8 +144,12 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(data)?);
     }
     if !result.success {
-        if let Some(err) = &result.error {
-            eprintln!("error: {err}");
+        if let Some(err) = result.error {
+            if args.json {
+                // The result printed above already carries the error.
+                return Ok(ExitCode::from(crate::failure::exit_code(err.kind)));
+            }
+            return Err(err.into());
         }
         return Ok(ExitCode::FAILURE);
     }
@@ -134,10 +173,12 @@ pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let name = load(&host, &args.manifest)?;
     let mut outcomes = host.emit(&args.event, payload);
     match outcomes.remove(&name) {
-        None => {
-            eprintln!("plugin `{name}` has no hook for `{}`", args.event);
-            Ok(ExitCode::FAILURE)
-        }
+        None => Err(interop_host::PluginError::not_found(format!(
+            "no hook for `{}` (the manifest's `hooks` name the events a plugin handles)",
+            args.event
+        ))
+        .in_plugin(&name)
+        .into()),
         Some(Ok(value)) => {
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(ExitCode::SUCCESS)

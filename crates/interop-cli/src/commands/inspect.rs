@@ -17,6 +17,13 @@ pub struct Args {
     grants: GrantArgs,
 }
 
+impl Args {
+    /// Whether the output (and so an error) is JSON.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = load_manifest(&args.manifest)?;
     let m = &loaded.manifest;

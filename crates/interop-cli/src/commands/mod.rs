@@ -32,7 +32,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check manifests against plugin.schema.json and interop's rules (exit 1 if any fails).
+    /// Check manifests against plugin.schema.json and interop's rules, and that the files
+    /// they name exist (exit 3 if any fails).
     Validate(validate::Args),
     /// Print the JSON Schema of plugin.json.
     Schema,
@@ -58,6 +59,19 @@ enum Command {
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
+}
+
+impl Cli {
+    /// Whether the command prints JSON (`--json`), so that its errors are JSON too.
+    pub fn json_output(&self) -> bool {
+        match &self.command {
+            Command::Validate(args) => args.json,
+            Command::Inspect(args) => args.json(),
+            Command::Call(args) => args.json(),
+            Command::Provider(args) => args.json(),
+            _ => false,
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

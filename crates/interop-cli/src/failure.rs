@@ -1,0 +1,95 @@
+//! How a failed command ends: the message a person reads, the JSON a program reads
+//! (`--json`), and an exit code per kind of failure, so that scripts can tell a denied
+//! permission from a plugin that crashed without parsing text.
+
+use std::process::ExitCode;
+
+use interop_host::{ErrorKind, HostError, PluginError};
+use interop_protocol::ManifestError;
+use serde_json::{json, Value};
+
+/// What went wrong, as far as the CLI can tell from the error's type.
+enum Failure<'a> {
+    /// A plugin (or the host on its behalf) failed with a kind.
+    Plugin(&'a PluginError),
+    /// A manifest, policy or grants file is unusable.
+    Manifest,
+    /// Anything else: bad arguments, unreadable input files, I/O.
+    Other,
+}
+
+/// The exit code of a failure of `kind`: 10 and up, one per kind (documented in
+/// docs/cli.md; 1 is any other failure, 2 a command-line usage error, 3 a manifest).
+pub fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Parse => 10,
+        ErrorKind::Exec => 11,
+        ErrorKind::LimitExceeded => 12,
+        ErrorKind::Fs => 13,
+        ErrorKind::Network => 14,
+        ErrorKind::Denied => 15,
+        ErrorKind::NotFound => 16,
+        ErrorKind::Timeout => 17,
+        ErrorKind::InvalidInput => 18,
+        ErrorKind::Internal => 19,
+    }
+}
+
+/// Exit code of an unusable manifest, policy or grants file.
+const MANIFEST: u8 = 3;
+
+fn classify(err: &anyhow::Error) -> Failure<'_> {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<PluginError>() {
+            return Failure::Plugin(e);
+        }
+        if let Some(e) = cause.downcast_ref::<HostError>() {
+            return match e {
+                HostError::Plugin(p) => Failure::Plugin(p),
+                HostError::Manifest(_) | HostError::Policy(_) | HostError::GrantsFile(_) => {
+                    Failure::Manifest
+                }
+                _ => Failure::Other,
+            };
+        }
+        if cause.downcast_ref::<ManifestError>().is_some() {
+            return Failure::Manifest;
+        }
+    }
+    Failure::Other
+}
+
+/// Reports `err` on stderr (or as JSON on stdout with `json`) and returns its exit code.
+pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
+    let failure = classify(err);
+    let code = match &failure {
+        Failure::Plugin(e) => exit_code(e.kind),
+        Failure::Manifest => MANIFEST,
+        Failure::Other => 1,
+    };
+    if json {
+        let error = match failure {
+            Failure::Plugin(e) => serde_json::to_value(e).unwrap_or(Value::Null),
+            Failure::Manifest => json!({"kind": "manifest", "message": describe(err)}),
+            Failure::Other => json!({"kind": "usage", "message": describe(err)}),
+        };
+        println!("{:#}", json!({ "error": error }));
+    } else {
+        eprintln!("{}: {}", crate::style::error_label(), describe(err));
+    }
+    ExitCode::from(code)
+}
+
+/// The error and its causes, each said once: most of the library's errors already quote
+/// their cause in their own message.
+fn describe(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
