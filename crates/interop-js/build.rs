@@ -1,42 +1,47 @@
-//! Builds the C++ shim as a shared library against the V8 headers of Debian's libnode
-//! (unpacked by `cargo xtask setup` into `<workspace>/.tools/libnode`, or
-//! `INTEROP_LIBNODE_DIR`), linked to `libnode.so.108` with an rpath to it.
+//! Builds the C++ shim (`shim/`) as a shared library against the V8 headers of Debian's
+//! libnode (Node 18, V8 10.2; `libnode-dev`).
 //!
-//! The crate loads the shim with `dlopen` at run time (its path is compiled in as
-//! `INTEROP_JS_SHIM`), so that binaries depending on interop-js need no link arguments or
-//! rpath of their own: cargo does not pass a library's link arguments on to them.
+//! The shim is embedded in the crate (`include_bytes!`) and loaded at run time from memory
+//! (see `src/engine.rs`), after libnode itself is found by the run-time search order. So
+//! nothing compiled into a binary points into `target/` or into this checkout: a binary
+//! copied elsewhere, or installed, runs JavaScript wherever libnode is installed.
+//!
+//! Where the headers and the library are looked for, in order:
+//! 1. `INTEROP_LIBNODE_DIR`: a root holding `usr/include/node/v8.h` and
+//!    `usr/lib/**/libnode.so.108` (as a Debian package unpacks);
+//! 2. the system: `/usr/include/node` with `libnode.so.108` in a system library directory
+//!    (`apt-get install libnode-dev`);
+//! 3. the user's data directory, `~/.local/share/interop/libnode` (or under
+//!    `$XDG_DATA_HOME`), where `cargo xtask setup` unpacks them;
+//! 4. `.tools/libnode` of the workspace (older setups).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The soname the shim links against (Debian's libnode108).
+const LIBNODE: &str = "libnode.so.108";
 
 fn main() {
     println!("cargo:rerun-if-changed=shim");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=INTEROP_LIBNODE_DIR");
+    println!("cargo:rerun-if-env-changed=XDG_DATA_HOME");
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let root = std::env::var_os("INTEROP_LIBNODE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // <workspace>/crates/interop-js -> <workspace>/.tools/libnode
-            let workspace = manifest_dir
-                .parent()
-                .and_then(Path::parent)
-                .unwrap_or(&manifest_dir);
-            workspace.join(".tools/libnode")
-        });
-    let root = root.canonicalize().unwrap_or(root);
-    let include = root.join("usr/include/node");
-    let Some(lib) = find_lib_dir(&root).filter(|_| include.join("v8.h").is_file()) else {
+    let candidates = candidates(&manifest_dir);
+    let Some((include, lib)) = candidates.iter().find_map(|root| found(root)) else {
+        let tried: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("  {}", c.display()))
+            .collect();
         panic!(
-            "libnode not found at {} (expected usr/include/node/v8.h and \
-             usr/lib/*/libnode.so.108); run `cargo xtask setup` (or set INTEROP_LIBNODE_DIR)",
-            root.display()
+            "the V8 headers and {LIBNODE} (Debian's libnode-dev and libnode108) were not \
+             found in:\n{}\nInstall them with `cargo xtask setup` in the interop repository \
+             (or `apt-get install libnode-dev`), or set INTEROP_LIBNODE_DIR; or build \
+             without the `js` feature.",
+            tried.join("\n")
         );
     };
-    println!(
-        "cargo:rerun-if-changed={}",
-        lib.join("libnode.so.108").display()
-    );
+    println!("cargo:rerun-if-changed={}", lib.join(LIBNODE).display());
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let shim = out_dir.join("libinterop_js_shim.so");
     // The C++ compiler cc would use (honours CXX), driven directly for a shared library.
@@ -45,24 +50,55 @@ fn main() {
         .cargo_metadata(false)
         .get_compiler();
     let mut cmd = compiler.to_command();
-    cmd.args(["-std=c++17", "-O2", "-fPIC", "-shared", "-fno-rtti"])
+    cmd.args(["-std=c++17", "-O2", "-fPIC", "-shared", "-fno-rtti", "-s"])
         .arg("-Wno-unused-parameter")
         .arg("-I")
         .arg(&include)
         .arg("shim/shim.cc")
         .arg("-o")
         .arg(&shim)
+        // Needed by soname only: the run time loads libnode first, from wherever it is.
         .arg(format!("-L{}", lib.display()))
-        .arg("-l:libnode.so.108")
-        .arg(format!("-Wl,-rpath,{}", lib.display()));
-    let status = run(cmd);
-    if !status {
+        .arg(format!("-l:{LIBNODE}"));
+    if !run(cmd) {
         panic!(
             "compiling shim/shim.cc against {} failed",
             include.display()
         );
     }
     println!("cargo:rustc-env=INTEROP_JS_SHIM={}", shim.display());
+}
+
+/// The roots searched, in order (see the module docs).
+fn candidates(manifest_dir: &Path) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    if let Some(dir) = std::env::var_os("INTEROP_LIBNODE_DIR") {
+        roots.push(PathBuf::from(dir));
+    }
+    roots.push(PathBuf::from("/"));
+    if let Some(data) = dirs::data_dir() {
+        roots.push(data.join("interop/libnode"));
+    }
+    // <workspace>/crates/interop-js -> <workspace>/.tools/libnode
+    if let Some(workspace) = manifest_dir.parent().and_then(Path::parent) {
+        roots.push(workspace.join(".tools/libnode"));
+    }
+    roots
+}
+
+/// The include and library directories under `root`, if both are there.
+fn found(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let include = root.join("usr/include/node");
+    if !include.join("v8.h").is_file() {
+        return None;
+    }
+    let base = root.join("usr/lib");
+    let mut dirs = vec![base.clone()];
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        dirs.extend(entries.flatten().map(|e| e.path()));
+    }
+    let lib = dirs.into_iter().find(|d| d.join(LIBNODE).is_file())?;
+    Some((include, lib))
 }
 
 fn run(mut cmd: Command) -> bool {
@@ -73,14 +109,4 @@ fn run(mut cmd: Command) -> bool {
             false
         }
     }
-}
-
-fn find_lib_dir(root: &Path) -> Option<PathBuf> {
-    let base = root.join("usr/lib");
-    let mut dirs = vec![base.clone()];
-    if let Ok(entries) = std::fs::read_dir(&base) {
-        dirs.extend(entries.flatten().map(|e| e.path()));
-    }
-    dirs.into_iter()
-        .find(|d| d.join("libnode.so.108").is_file())
 }

@@ -2,8 +2,10 @@
 //!
 //! V8 comes from Debian's `libnode108` (Node 18.20, V8 10.2) and its headers from
 //! `libnode-dev`. `apt-get install libnode-dev` conflicts with a machine's Node 20, so both
-//! are downloaded and unpacked into `.tools/libnode` (where `crates/interop-js/build.rs`
-//! finds them) and only libnode's runtime dependencies are installed normally.
+//! are downloaded and unpacked into the user's data directory,
+//! `~/.local/share/interop/libnode` (where `crates/interop-js/build.rs` finds the headers
+//! and every interop binary finds the library at run time, wherever the binary is), and
+//! only libnode's runtime dependencies are installed normally.
 
 use anyhow::{bail, Result};
 
@@ -23,7 +25,7 @@ const RUNTIME_DEPS: &[&str] = &[
 
 /// Installs what the js sample plugins and tests need (idempotent).
 pub fn setup() -> Result<()> {
-    let dest = root().join(".tools/libnode");
+    let dest = libnode_dir()?;
     let lib = dest.join("usr/lib/x86_64-linux-gnu/libnode.so.108");
     let headers = dest.join("usr/include/node/v8.h");
     util::apt_install(RUNTIME_DEPS)?;
@@ -32,9 +34,10 @@ pub fn setup() -> Result<()> {
     if lib.is_file() && headers.is_file() {
         println!("js: libnode already unpacked in {}", dest.display());
     } else {
-        util::step(
-            "js: download and unpack libnode108 + libnode-dev (V8 10.2) into .tools/libnode",
-        );
+        util::step(&format!(
+            "js: download and unpack libnode108 + libnode-dev (V8 10.2) into {}",
+            dest.display()
+        ));
         util::apt_fetch_unpack(&["libnode108", "libnode-dev"], &dest, None)?;
         if !lib.is_file() || !headers.is_file() {
             bail!(
@@ -50,6 +53,15 @@ pub fn setup() -> Result<()> {
         util::apt_install(&["nodejs"])?;
     }
     Ok(())
+}
+
+/// Where libnode is unpacked: the user's data directory, shared by every checkout and
+/// every installed `interop`.
+pub fn libnode_dir() -> Result<std::path::PathBuf> {
+    match dirs::data_dir() {
+        Some(data) => Ok(data.join("interop/libnode")),
+        None => bail!("js: no data directory for this user (is HOME set?)"),
+    }
 }
 
 /// Builds the js sample plugins (plain scripts: nothing to build).

@@ -1,10 +1,10 @@
-//! `interop` with the js backend (`--features js`): seed 001's greeter byte for byte,
+//! `interop` with the js backend (`--features js`): the V8 plugin manager's greeter byte for byte,
 //! hostile plugins stopped with clear errors, `interop js eval` and `interop js call`.
 #![cfg(feature = "js")]
 
 mod common;
 
-use common::{interop, text};
+use common::{interop, repo, text};
 
 const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
 const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
@@ -65,4 +65,37 @@ fn interop_js_call_runs_a_node_module_export() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "5\n");
+}
+
+#[test]
+fn a_copied_binary_runs_javascript_with_no_path_into_the_build_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("interop");
+    std::fs::copy(env!("CARGO_BIN_EXE_interop"), &copy).unwrap();
+    let bytes = std::fs::read(&copy).unwrap();
+    let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    // The V8 shim is embedded, libnode found at run time: neither is named by a path.
+    assert!(
+        !contains("libinterop_js_shim.so"),
+        "the shim's build path is compiled in"
+    );
+    assert!(
+        !contains(".tools/libnode"),
+        "the checkout's libnode path is compiled in"
+    );
+    let greeter = repo().join("examples/plugins/js-greeter");
+    let out = std::process::Command::new(&copy)
+        .args([
+            "call",
+            greeter.to_str().unwrap(),
+            "greet",
+            "--input",
+            "\"World\"",
+        ])
+        .current_dir(dir.path())
+        .env_remove("INTEROP_JS_SHIM")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Hello, World! App version: 1.0.0"));
 }

@@ -35,8 +35,8 @@ type BindFnFn = unsafe extern "C" fn(*mut RawRuntime, Str, usize, u32, Out, *mut
 type RetJsonFn = unsafe extern "C" fn(*mut RawRet, Str, usize);
 type RetErrorFn = unsafe extern "C" fn(*mut RawRet, Str, usize, Str, usize, Str, usize);
 
-/// The shim's entry points, resolved with `dlsym` (see `build.rs` for why it is loaded at
-/// run time rather than linked).
+/// The shim's entry points, resolved with `dlsym` (see [`crate::loader`] for why it is
+/// loaded at run time rather than linked).
 struct Shim {
     init: InitFn,
     new: NewFn,
@@ -52,44 +52,11 @@ struct Shim {
     heap_used: RtSizeFn,
 }
 
-/// Where the shim library is: `INTEROP_JS_SHIM` at run time, else where build.rs put it.
-fn shim_path() -> String {
-    std::env::var("INTEROP_JS_SHIM").unwrap_or_else(|_| env!("INTEROP_JS_SHIM").to_owned())
-}
-
-fn dlerror() -> String {
-    // SAFETY: dlerror returns a thread-local C string or null.
-    let e = unsafe { libc::dlerror() };
-    if e.is_null() {
-        "unknown error".into()
-    } else {
-        // SAFETY: non-null C string from dlerror.
-        unsafe { std::ffi::CStr::from_ptr(e) }
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
 fn load_shim() -> Result<Shim, String> {
-    let path = shim_path();
-    let c_path = std::ffi::CString::new(path.clone()).map_err(|e| e.to_string())?;
-    // SAFETY: loading a library we built; RTLD_NOW surfaces missing symbols here.
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-    if handle.is_null() {
-        return Err(format!(
-            "cannot load the V8 shim {path}: {}; run `cargo xtask setup` and rebuild",
-            dlerror()
-        ));
-    }
+    let lib = crate::loader::load()?;
     let sym = |name: &str| -> Result<*mut c_void, String> {
-        let c = std::ffi::CString::new(name).map_err(|e| e.to_string())?;
-        // SAFETY: valid handle and C string.
-        let p = unsafe { libc::dlsym(handle, c.as_ptr()) };
-        if p.is_null() {
-            Err(format!("the V8 shim {path} has no `{name}`"))
-        } else {
-            Ok(p)
-        }
+        lib.symbol(name)
+            .ok_or_else(|| format!("the V8 shim has no `{name}`"))
     };
     macro_rules! f {
         ($name:literal, $ty:ty) => {

@@ -16,6 +16,7 @@ mod backend;
 mod engine;
 mod error;
 pub mod host_api;
+mod loader;
 pub mod node;
 mod runtime;
 mod watchdog;
