@@ -121,6 +121,20 @@ fn lint() -> Result<()> {
         "--",
         "-D",
         "warnings",
+    ])?;
+    // Every crate an application may depend on packages with what its build needs (the
+    // V8 shim's sources, the CLI's templates) and versioned sibling dependencies.
+    step("cargo package (every published crate, without building them)");
+    cargo(&[
+        "package",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "interop-hostile",
+        "--allow-dirty",
+        "--no-verify",
+        "--quiet",
     ])
 }
 
