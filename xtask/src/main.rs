@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask demo`: set up what the demo needs, then validate, inspect and call the
 //!   example plugins.
-//! - `cargo xtask test`: install guest toolchains, build the sample plugins, run every test.
+//! - `cargo xtask test`: install guest toolchains, build the sample plugins, run every test,
+//!   then build and run an application outside the workspace (`outside.rs`).
 //! - `cargo xtask setup`: install guest toolchains and engines only (idempotent).
 //! - `cargo xtask build-plugins` / `test-plugins`: build the sample plugins / and run the
 //!   integration tests against them.
@@ -14,6 +15,7 @@
 mod ffi;
 mod ipc;
 mod js;
+mod outside;
 mod util;
 mod wasm;
 
@@ -49,6 +51,8 @@ enum Command {
     },
     /// rustfmt --check and clippy -D warnings.
     Lint,
+    /// Build and run an application outside the workspace that depends on interop-host.
+    Outside,
 }
 
 fn main() -> Result<()> {
@@ -64,6 +68,7 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
+        Command::Outside => outside::test(),
     }
 }
 
@@ -88,7 +93,8 @@ fn test() -> Result<()> {
     build_plugins()?;
     schema(true)?;
     step("cargo test --workspace");
-    cargo(&["test", "--workspace"])
+    cargo(&["test", "--workspace"])?;
+    outside::test()
 }
 
 fn schema(check: bool) -> Result<()> {

@@ -50,3 +50,7 @@ pub use interop_protocol::{
 pub use interop_sandbox::{
     AuditTrail, Backend, Grants, HostLimits, HostServices, HostSink, MemorySink, Policy,
 };
+
+/// The JSON crate of every input and result, so that an application needs no dependency
+/// of its own to build them (`interop_host::serde_json::json!`).
+pub use serde_json;
