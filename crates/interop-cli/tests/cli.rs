@@ -258,3 +258,27 @@ fn an_input_is_read_from_a_file_or_from_stdin() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--input @/no/such/file: cannot read"));
 }
+
+#[test]
+fn list_shows_each_plugin_of_a_directory_and_whether_it_is_ready() {
+    let out = interop(&["list", "examples/manifests"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let line = |name: &str| table.lines().find(|l| l.starts_with(name)).unwrap_or("");
+    assert!(line("python-tools").contains("ipc"), "{table}");
+    assert!(line("python-tools").ends_with("ready"), "{table}");
+    assert!(
+        line("my-plugin").contains("not ready:") && line("my-plugin").contains("does not exist"),
+        "{table}"
+    );
+    let out = interop(&["list", "--json", "examples/manifests"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tools = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "node-tools")
+        .expect("node-tools listed");
+    assert_eq!(tools["protocol"], "subprocess");
+    assert_eq!(tools["ready"], true);
+}

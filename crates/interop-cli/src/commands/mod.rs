@@ -7,6 +7,7 @@ mod grants;
 mod inspect;
 #[cfg(feature = "js")]
 mod js;
+mod list;
 mod new;
 #[cfg(feature = "wasm")]
 mod run;
@@ -37,6 +38,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plugin.json.
     Schema,
+    /// List the plugins under a directory: protocol, language, and whether each is ready.
+    List(list::Args),
     /// Create a plugin (plugin.json and a source file) that runs right away.
     New(new::Args),
     /// Show what a plugin declares: actions, providers, hooks, permissions and limits.
@@ -66,6 +69,7 @@ impl Cli {
     pub fn json_output(&self) -> bool {
         match &self.command {
             Command::Validate(args) => args.json,
+            Command::List(args) => args.json,
             Command::Inspect(args) => args.json(),
             Command::Call(args) => args.json(),
             Command::Provider(args) => args.json(),
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
+        Command::List(args) => list::run(args),
         Command::New(args) => new::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Call(args) => call::run_call(args),

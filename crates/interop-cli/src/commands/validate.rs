@@ -20,10 +20,13 @@ pub struct Args {
 }
 
 /// What validating one manifest found.
-struct Verdict {
-    path: PathBuf,
-    loaded: Option<LoadedManifest>,
-    problems: Vec<String>,
+pub struct Verdict {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// The manifest, when it is valid.
+    pub loaded: Option<LoadedManifest>,
+    /// What is wrong with it (nothing when it is usable).
+    pub problems: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -94,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// The manifest at `file` checked, and (with `files`) the files it names checked to
 /// exist: a manifest whose module is missing would only fail later, at load.
-fn validate(file: &Path, files: bool) -> Verdict {
+pub fn validate(file: &Path, files: bool) -> Verdict {
     match load_manifest(file) {
         Ok(loaded) => {
             let problems = loaded
