@@ -8,12 +8,16 @@
 //!   integration tests against them.
 //! - `cargo xtask schema [--check]`: regenerate (or check) `plugin.schema.json`.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+//! - `cargo xtask node-build` / `node-test`: build the Node package (`bindings/node`) / and
+//!   run its `node --test` suite.
 //!
-//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`).
+//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
+//! the Node package its own (`node.rs`).
 
 mod ffi;
 mod ipc;
 mod js;
+mod node;
 mod util;
 mod wasm;
 
@@ -49,6 +53,10 @@ enum Command {
     },
     /// rustfmt --check and clippy -D warnings.
     Lint,
+    /// Build the Node addon (bindings/node/interop_node.node) and its index.d.ts.
+    NodeBuild,
+    /// Build the sample plugins and the Node addon, then run `node --test` on it.
+    NodeTest,
 }
 
 fn main() -> Result<()> {
@@ -64,6 +72,11 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
+        Command::NodeBuild => node::build(),
+        Command::NodeTest => {
+            build_plugins()?;
+            node::test()
+        }
     }
 }
 
@@ -88,7 +101,8 @@ fn test() -> Result<()> {
     build_plugins()?;
     schema(true)?;
     step("cargo test --workspace");
-    cargo(&["test", "--workspace"])
+    cargo(&["test", "--workspace"])?;
+    node::test()
 }
 
 fn schema(check: bool) -> Result<()> {
