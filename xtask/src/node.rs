@@ -61,9 +61,11 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-/// Builds the addon, then runs the package's tests (which run the example too).
+/// Builds the addon, then runs the package's tests (which run the example and type-check
+/// a TypeScript host too).
 pub fn test() -> Result<()> {
     build()?;
+    npm_ci()?;
     util::step("node: node --test bindings/node/test/*.test.mjs");
     let mut files: Vec<String> = std::fs::read_dir(package().join("test"))?
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
@@ -74,6 +76,19 @@ pub fn test() -> Result<()> {
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(files.iter().map(String::as_str));
     util::run_in("node", &args, &package())
+}
+
+/// `npm ci` in the package (TypeScript and Node's types, pinned by package-lock.json),
+/// unless the compiler is already installed.
+fn npm_ci() -> Result<()> {
+    if package().join("node_modules/.bin/tsc").is_file() {
+        return Ok(());
+    }
+    if !util::on_path("npm") {
+        util::apt_install(&["npm"])?;
+    }
+    util::step("node: npm ci in bindings/node (TypeScript, pinned by package-lock.json)");
+    util::run_in("npm", &["ci", "--no-audit", "--no-fund"], &package())
 }
 
 /// `index.d.ts` from napi-derive's type definitions: one JSON object per line, each an
@@ -123,6 +138,12 @@ fn declarations(defs: &str) -> Result<String> {
     for (_, (head, members)) in classes {
         out.push(head);
         for member in members.iter().flat_map(|m| m.lines()) {
+            // napi-derive starts member lines with a space, doc comment lines too (` * `).
+            let member = if member.starts_with(" *") {
+                member
+            } else {
+                member.trim_start()
+            };
             out.push(format!("  {member}"));
         }
         out.push("}".to_owned());

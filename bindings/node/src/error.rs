@@ -25,11 +25,13 @@ const CLASS_SOURCE: &str = r#"(class InteropError extends Error {
   }
 })"#;
 
+/// The constructor: `new InteropError(message, fields)`.
+type ClassRef = FunctionRef<FnArgs<(String, Value)>, Unknown<'static>>;
+
 thread_local! {
     // One per JavaScript environment: Node runs each environment (the main thread, each
     // worker) on a thread of its own.
-    static CLASS: RefCell<Option<FunctionRef<FnArgs<(String, Value)>, Unknown<'static>>>> =
-        const { RefCell::new(None) };
+    static CLASS: RefCell<Option<ClassRef>> = const { RefCell::new(None) };
 }
 
 /// Defines `InteropError` in this environment and exports it.

@@ -25,6 +25,9 @@ pub(crate) type JsFunction = Callback<FnArgs<(Value, String)>>;
 
 type Answer = Result<Value, PluginError>;
 
+/// A settlement callback of `promise.then`.
+type Settle<'env> = Function<'env, Unknown<'env>, ()>;
+
 /// Calls `function` (registered as `name`) from a plugin's thread and waits for its answer.
 pub(crate) fn call(
     function: &JsFunction,
@@ -85,8 +88,7 @@ fn settle(env: &Env, name: &str, returned: napi::Result<Unknown>, tx: SyncSender
 /// `promise.then(resolve, reject)` with both sending to `tx`.
 fn on_settled(env: &Env, name: &str, promise: Unknown, tx: SyncSender<Answer>) -> napi::Result<()> {
     let promise = Object::from_unknown(promise)?;
-    let then: Function<FnArgs<(Function<Unknown, ()>, Function<Unknown, ()>)>, Unknown> =
-        promise.get_named_property("then")?;
+    let then: Function<FnArgs<(Settle, Settle)>, Unknown> = promise.get_named_property("then")?;
     let resolved = tx.clone();
     let on_value = env.create_function_from_closure("resolve", move |ctx| {
         let value: Unknown = ctx.get(0)?;

@@ -155,7 +155,7 @@ impl Host {
     }
 
     /// Unloads the plugin named `name`.
-    #[napi]
+    #[napi(ts_return_type = "Promise<void>")]
     pub fn unload<'env>(&self, env: &'env Env, name: String) -> napi::Result<PromiseRaw<'env, ()>> {
         let host = self.inner.clone();
         promise(env, blocking(move || host.unload(&name)), |_, ()| Ok(()))
@@ -190,31 +190,45 @@ impl Host {
 }
 
 impl Host {
+    /// A host with the default options.
+    pub(crate) fn with_defaults() -> Self {
+        Self::assemble(
+            interop_host::Host::new(),
+            crate::options::default_grants(),
+            None,
+        )
+    }
+
     /// A host from JavaScript options.
-    pub(crate) fn build(options: Option<HostOptions>) -> Result<Self, PluginError> {
-        let mut inner = interop_host::Host::new();
-        let mut plugin_dirs = vec![PathBuf::from("plugins"), PathBuf::from(".")];
-        let grants = match options {
-            Some(mut options) => {
-                let grants = options.grants().map_err(PluginError::invalid_input)?;
-                inner.set_concurrency(options.concurrency());
-                if let Some(sink) = options.sink() {
-                    inner.set_sink(Arc::new(sink));
-                }
-                if let Some(dirs) = options.plugin_dirs.take() {
-                    plugin_dirs = dirs.into_iter().map(PathBuf::from).collect();
-                }
-                grants
-            }
-            None => crate::options::default_grants(),
+    fn build(options: Option<HostOptions>) -> Result<Self, PluginError> {
+        let Some(mut options) = options else {
+            return Ok(Self::with_defaults());
         };
+        let grants = options.grants().map_err(PluginError::invalid_input)?;
+        let mut inner = interop_host::Host::new();
+        inner.set_concurrency(options.concurrency());
+        if let Some(sink) = options.sink() {
+            inner.set_sink(Arc::new(sink));
+        }
+        Ok(Self::assemble(inner, grants, options.plugin_dirs.take()))
+    }
+
+    fn assemble(
+        mut inner: interop_host::Host,
+        grants: interop_host::Grants,
+        plugin_dirs: Option<Vec<String>>,
+    ) -> Self {
         let call_timeout = grants.limits.timeout;
         inner.set_grants(grants);
-        Ok(Host {
+        let plugin_dirs = plugin_dirs.map_or_else(
+            || vec![PathBuf::from("plugins"), PathBuf::from(".")],
+            |dirs| dirs.into_iter().map(PathBuf::from).collect(),
+        );
+        Host {
             inner: Arc::new(inner),
             plugin_dirs,
             call_timeout,
-        })
+        }
     }
 
     /// Loads the plugin `find` locates, on the blocking pool.

@@ -15,8 +15,6 @@
 //! re-implements the Rust crates: this crate converts values and errors, and locates
 //! manifests for the loaders.
 #![deny(missing_docs)]
-// napi's generated glue for `#[napi]` items.
-#![allow(clippy::needless_pass_by_value)]
 
 mod calls;
 mod convert;
@@ -51,8 +49,7 @@ pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
 /// requests in its own directory), every registered function, default limits.
 fn default_host() -> &'static Host {
     static DEFAULT: OnceLock<Host> = OnceLock::new();
-    DEFAULT
-        .get_or_init(|| Host::build(None).unwrap_or_else(|_| unreachable!("no options to refuse")))
+    DEFAULT.get_or_init(Host::with_defaults)
 }
 
 /// Loads a wasm plugin into the default host: see `Host.loadWasmPlugin`.

@@ -110,8 +110,10 @@ pub struct HostOptions {
     /// Calls of one plugin at once.
     pub concurrency: Option<ConcurrencyOptions>,
     /// Receives every trace event plugins emit.
+    #[napi(ts_type = "(event: TraceEvent) => void")]
     pub trace: Option<Callback<TraceEvent>>,
     /// Receives every line plugins log (default: Rust's `tracing`).
+    #[napi(ts_type = "(record: LogEntry) => void")]
     pub log: Option<Callback<LogEntry>>,
 }
 

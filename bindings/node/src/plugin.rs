@@ -104,7 +104,7 @@ impl Plugin {
     }
 
     /// Unloads the plugin (its process ends, its instance is dropped).
-    #[napi]
+    #[napi(ts_return_type = "Promise<void>")]
     pub fn unload<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let (host, name) = (self.host.clone(), self.name.clone());
         promise(env, blocking(move || host.unload(&name)), |_, ()| Ok(()))

@@ -34,6 +34,14 @@ export function wasmProxy(dir, { name = 'wasm-proxy', permissions, limits } = {}
   return manifestPath;
 }
 
+/** Waits (up to 5 s) until `check()` is true: for callbacks queued onto the event loop. */
+export async function eventually(check) {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited >= 5000) throw new Error(`still not true after 5 s: ${check}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * An HTTP server on 127.0.0.1 with a few routes; `hits` counts requests by path.
  * Closed when the test ends.

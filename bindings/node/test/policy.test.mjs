@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 
 import { Host, InteropError } from '../index.mjs';
-import { fixtures, httpServer, plugins, tempDir, wasmProxy } from './helpers.mjs';
+import {
+  eventually, fixtures, httpServer, plugins, tempDir, wasmProxy,
+} from './helpers.mjs';
 
 /** A host granting `network` and a wasm proxy requesting the whole server. */
 async function fetcher(t, network) {
@@ -148,7 +150,7 @@ test('trace: the callback receives each event with its plugin', async (t) => {
   const proxy = await host.load(join(fixtures, 'wasm-proxy'));
   await proxy.invoke('trace', { category: 'compute', name: 'resize', durationMs: 12.5, data: { w: 640 } });
   // Trace callbacks are queued onto the event loop: wait for it to run them.
-  await new Promise((resolve) => setImmediate(resolve));
+  await eventually(() => events.length > 0);
   assert.deepEqual(events, [
     { plugin: 'wasm-proxy', category: 'compute', name: 'resize', durationMs: 12.5, data: { w: 640 } },
   ]);
@@ -160,7 +162,7 @@ test('log: the callback receives the lines a plugin logs', async (t) => {
   t.after(() => host.closeAll());
   const greeter = await host.load(join(plugins, 'python-greeter'));
   await greeter.invoke('greet', 'World');
-  await new Promise((resolve) => setImmediate(resolve));
+  await eventually(() => records.length > 0);
   assert.deepEqual(records, [{ plugin: 'python-greeter', level: 'info', message: 'greet World' }]);
 });
 
