@@ -18,17 +18,20 @@ const LEVELS_UP: usize = 2;
 /// The wasm plugin at `path`: a `.wasm`/`.wat` module (described by a `plugin.json` next
 /// to it or up to two directories above), a plugin directory, or a manifest.
 pub(crate) fn wasm(path: &str) -> Result<LoadedManifest, PluginError> {
-    let loaded = by_path(
-        path,
-        |m| matches!(&m.manifest.interop, Interop::Wasm(w) if same_file(&m.resolve(&w.wasm_path), Path::new(path))),
-    )?;
-    expect_protocol(
-        &loaded,
-        path,
-        "loadWasmPlugin",
-        |p| p == Protocol::Wasm,
-        "a wasm",
-    )?;
+    let names_module = |m: &LoadedManifest| match &m.manifest.interop {
+        Interop::Wasm(w) => same_file(&m.resolve(&w.wasm_path), Path::new(path)),
+        _ => false,
+    };
+    let loaded = by_path(path, names_module)?;
+    let protocol = loaded.manifest.interop.protocol();
+    if protocol != Protocol::Wasm {
+        return Err(PluginError::invalid_input(format!(
+            "loadWasmPlugin(`{path}`): {} describes a `{protocol}` plugin, not a wasm plugin \
+             (use loadPlugin)",
+            loaded.path.display()
+        ))
+        .in_plugin(loaded.name()));
+    }
     Ok(loaded)
 }
 
@@ -113,24 +116,6 @@ fn by_name(name: &str, dirs: &[PathBuf]) -> Result<LoadedManifest, PluginError> 
          `pluginDirs` in the Host options says where to look)",
         searched.join(", ")
     )))
-}
-
-fn expect_protocol(
-    loaded: &LoadedManifest,
-    asked: &str,
-    loader: &str,
-    ok: impl Fn(Protocol) -> bool,
-    what: &str,
-) -> Result<(), PluginError> {
-    let protocol = loaded.manifest.interop.protocol();
-    if ok(protocol) {
-        return Ok(());
-    }
-    Err(PluginError::invalid_input(format!(
-        "{loader}(`{asked}`): {} describes a `{protocol}` plugin, not {what} plugin (use loadPlugin)",
-        loaded.path.display()
-    ))
-    .in_plugin(loaded.name()))
 }
 
 /// Whether the process plugin `loaded` runs `script`.
