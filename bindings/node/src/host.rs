@@ -242,17 +242,16 @@ impl Host {
         promise(
             env,
             async move {
-                let manifest = tokio::task::spawn_blocking(move || {
+                tokio::task::spawn_blocking(move || {
                     let manifest = find()?;
                     let json = serde_json::to_value(&manifest.manifest).unwrap_or(Value::Null);
                     let plugin = loading
                         .load_manifest(manifest)
                         .map_err(crate::error::from_host)?;
-                    Ok::<_, PluginError>((plugin.name().to_owned(), json))
+                    Ok((plugin.name().to_owned(), json))
                 })
                 .await
-                .map_err(|e| PluginError::internal(format!("the loading thread failed: {e}")))??;
-                Ok(manifest)
+                .map_err(|e| PluginError::internal(format!("the loading thread failed: {e}")))?
             },
             move |_, (name, manifest)| {
                 Ok(Plugin {
