@@ -9,12 +9,16 @@
 //!   integration tests against them.
 //! - `cargo xtask schema [--check]`: regenerate (or check) `plugin.schema.json`.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+//! - `cargo xtask node-build` / `node-test`: build the Node package (`bindings/node`) / and
+//!   run its `node --test` suite.
 //!
-//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`).
+//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
+//! the Node package its own (`node.rs`).
 
 mod ffi;
 mod ipc;
 mod js;
+mod node;
 mod outside;
 mod util;
 mod wasm;
@@ -53,6 +57,10 @@ enum Command {
     Lint,
     /// Build and run an application outside the workspace that depends on interop-host.
     Outside,
+    /// Build the Node addon (bindings/node/interop_node.node) and its index.d.ts.
+    NodeBuild,
+    /// Build the sample plugins and the Node addon, then run `node --test` on it.
+    NodeTest,
 }
 
 fn main() -> Result<()> {
@@ -68,7 +76,8 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
-        Command::Outside => outside::test(),
+    outside::test()?;
+    node::test()
     }
 }
 
@@ -94,7 +103,8 @@ fn test() -> Result<()> {
     schema(true)?;
     step("cargo test --workspace");
     cargo(&["test", "--workspace"])?;
-    outside::test()
+    outside::test()?;
+    node::test()
 }
 
 fn schema(check: bool) -> Result<()> {
