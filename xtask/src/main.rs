@@ -76,8 +76,12 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
-    outside::test()?;
-    node::test()
+        Command::Outside => outside::test(),
+        Command::NodeBuild => node::build(),
+        Command::NodeTest => {
+            build_plugins()?;
+            node::test()
+        }
     }
 }
 
