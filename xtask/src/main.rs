@@ -9,11 +9,13 @@
 //! - `cargo xtask schema [--check]`: regenerate (or check) `plugin.schema.json`.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
 //!
-//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`).
+//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
+//! the Python package its own (`python.rs`: a venv under the build tree, pytest).
 
 mod ffi;
 mod ipc;
 mod js;
+mod python;
 mod util;
 mod wasm;
 
@@ -35,6 +37,8 @@ enum Command {
     Demo,
     /// Install toolchains, build sample plugins, run the whole test suite.
     Test,
+    /// Build the Python package into its venv and run its pytest suite.
+    TestPython,
     /// Install guest toolchains and engines (idempotent).
     Setup,
     /// Build the sample plugins in examples/plugins.
@@ -55,6 +59,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Demo => demo(),
         Command::Test => test(),
+        Command::TestPython => python::test(),
         Command::Setup => setup(),
         Command::BuildPlugins => build_plugins(),
         Command::TestPlugins => {
@@ -72,6 +77,7 @@ fn setup() -> Result<()> {
     ffi::setup()?;
     js::setup()?;
     ipc::setup()?;
+    python::setup()?;
     Ok(())
 }
 
@@ -88,7 +94,8 @@ fn test() -> Result<()> {
     build_plugins()?;
     schema(true)?;
     step("cargo test --workspace");
-    cargo(&["test", "--workspace"])
+    cargo(&["test", "--workspace"])?;
+    python::test()
 }
 
 fn schema(check: bool) -> Result<()> {
