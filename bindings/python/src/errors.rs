@@ -8,7 +8,6 @@ use interop_protocol::{ErrorKind, PluginError};
 use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
 use serde_json::json;
 
 use crate::convert::to_py;
@@ -157,6 +156,6 @@ pub fn from_python(py: Python<'_>, err: PyErr) -> PluginError {
 fn is_interop_error(py: Python<'_>, value: &Bound<'_, PyBaseException>) -> bool {
     errors_module(py)
         .and_then(|m| m.getattr("InteropError"))
-        .and_then(|c| Ok(value.is_instance(c.cast::<PyType>()?)?))
+        .and_then(|c| value.is_instance(&c))
         .unwrap_or(false)
 }

@@ -76,7 +76,9 @@ impl PyGrants {
         if let Some(t) = seconds(timeout, "timeout")? {
             g = g.timeout(t);
         }
-        g.limits.fuel = fuel.or(g.limits.fuel);
+        if fuel.is_some() {
+            g.limits.fuel = fuel;
+        }
         if let Some(bytes) = max_message_bytes {
             g.limits.max_message_bytes = bytes;
         }

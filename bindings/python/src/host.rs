@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use interop_host::{ActionResult, Host, PluginError, ProviderResult};
+use interop_sandbox::AuditEvent;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 
 use crate::callable::{call, require_callable, spread};
 use crate::convert::{from_py, to_py};
-use crate::errors::{plugin_err, IntoPy};
+use crate::errors::{invalid, plugin_err, IntoPy};
 use crate::grants::PyGrants;
 use crate::proxy::PyPlugin;
 
@@ -67,7 +68,7 @@ pub(crate) fn action_value(py: Python<'_>, result: ActionResult) -> PyResult<Py<
 }
 
 /// What a provider returned: its values, else its data, else its text.
-fn provider_value(py: Python<'_>, result: ProviderResult) -> PyResult<Py<PyAny>> {
+pub(crate) fn provider_value(py: Python<'_>, result: ProviderResult) -> PyResult<Py<PyAny>> {
     match (result.values, result.data, result.text) {
         (Some(v), _, _) | (None, Some(v), _) => Ok(to_py(py, &v)?.unbind()),
         (None, None, Some(text)) => Ok(text.into_pyobject(py)?.into_any().unbind()),
@@ -87,6 +88,14 @@ fn outcomes(
         }
     }
     Ok(dict.unbind())
+}
+
+fn records(py: Python<'_>, events: Vec<AuditEvent>) -> PyResult<Bound<'_, PyList>> {
+    let items = events
+        .iter()
+        .map(|e| pythonize::pythonize(py, e).map_err(|e| invalid(e.to_string())))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
 }
 
 fn input_json(input: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
@@ -273,22 +282,12 @@ impl PyHost {
     /// Every host call plugins made (kept up to the trail's capacity), oldest first: dicts
     /// with `ts_ms`, `plugin`, `function`, `args`, `outcome`, `duration_us`.
     fn audit<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let events = self.host().audit().events();
-        let items = events
-            .iter()
-            .map(|e| pythonize::pythonize(py, e).map_err(|e| crate::errors::invalid(e.to_string())))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+        records(py, self.host().audit().events())
     }
 
     /// The host calls the policy refused.
     fn denied<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let events = self.host().audit().denied();
-        let items = events
-            .iter()
-            .map(|e| pythonize::pythonize(py, e).map_err(|e| crate::errors::invalid(e.to_string())))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+        records(py, self.host().audit().denied())
     }
 
     /// Call counts and latencies of `plugin`.
@@ -297,6 +296,8 @@ impl PyHost {
         let dict = PyDict::new(py);
         dict.set_item("calls", m.calls)?;
         dict.set_item("errors", m.errors)?;
+        dict.set_item("limit_hits", m.limit_hits)?;
+        dict.set_item("in_flight", m.in_flight)?;
         dict.set_item("memory_bytes", m.memory_bytes)?;
         Ok(dict)
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::convert::from_py;
 use crate::errors::IntoPy;
-use crate::host::action_value;
+use crate::host::{action_value, provider_value};
 
 /// A plugin held by a host; `plugin.<action>(...)` invokes the action.
 #[pyclass(name = "Plugin", module = "interop", frozen)]
@@ -108,12 +108,7 @@ impl PyPlugin {
         let result = py
             .detach(|| self.host.get_provider(&self.name, provider))
             .py_err()?;
-        let value = result.values.or(result.data);
-        match (value, result.text) {
-            (Some(v), _) => Ok(crate::convert::to_py(py, &v)?.unbind()),
-            (None, Some(t)) => Ok(t.into_pyobject(py)?.into_any().unbind()),
-            (None, None) => Ok(py.None()),
-        }
+        provider_value(py, result)
     }
 
     fn __getattr__(slf: Bound<'_, Self>, action: String) -> PyResult<Action> {

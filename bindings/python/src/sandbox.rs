@@ -55,10 +55,12 @@ fn interpreter(script: &Path, heap_mb: Option<u64>) -> Result<(PathBuf, Vec<Stri
         // -I: isolated mode, no user site-packages nor PYTHON* variables.
         "py" => ("python3".into(), vec!["-I".into(), path]),
         "sh" => ("sh".into(), vec![path]),
-        other => return Err(PluginError::invalid_input(format!(
+        other => {
+            return Err(PluginError::invalid_input(format!(
             "{}: cannot tell how to run a `.{other}` file (supported: .js, .mjs, .cjs, .py, .sh)",
             script.display()
-        ))),
+        )))
+        }
     })
 }
 
@@ -168,7 +170,13 @@ fn run(
         )
         .with_data(json!({ "limit": "time", "stdout": stdout, "stderr": stderr })));
     };
-    if stderr.contains("heap out of memory") || stderr.contains("MemoryError") {
+    // How node and python report running out of memory as they die of it.
+    let out_of_memory = match program.to_str() {
+        Some("node") => stderr.contains("heap out of memory"),
+        Some("python3") => status.code() == Some(1) && stderr.trim_end().ends_with("MemoryError"),
+        _ => false,
+    };
+    if out_of_memory {
         return Err(PluginError::limit(
             "memory",
             format!("{name} went past its memory limit and was stopped"),
