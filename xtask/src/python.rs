@@ -21,7 +21,7 @@ fn target_dir() -> PathBuf {
 }
 
 /// The virtual environment the package is built into and tested in.
-pub fn venv() -> PathBuf {
+fn venv() -> PathBuf {
     target_dir().join("python-venv")
 }
 

@@ -21,7 +21,8 @@ use crate::proxy::PyPlugin;
 /// Loads plugins and holds them, whatever their language.
 #[pyclass(name = "Host", module = "interop", frozen)]
 pub struct PyHost {
-    /// Replaced (not mutated) to change grants, so that calls in flight keep theirs.
+    /// Each call holds a clone of the `Arc` while it runs; grants change in place, when
+    /// no call holds it.
     host: RwLock<Arc<Host>>,
 }
 
@@ -130,18 +131,20 @@ impl PyHost {
     }
 
     /// Loads the plugin whose manifest is at `path` (a `plugin.json`, or its directory).
-    fn load(&self, py: Python<'_>, path: PathBuf) -> PyResult<PyPlugin> {
-        let host = self.host();
-        let name = py
+    fn load(slf: &Bound<'_, Self>, path: PathBuf) -> PyResult<PyPlugin> {
+        let host = slf.get().host();
+        let name = slf
+            .py()
             .detach(|| host.load(&path).map(|p| p.name().to_owned()))
             .py_err()?;
-        Ok(PyPlugin::new(host, name))
+        Ok(PyPlugin::new(slf.clone().unbind(), name))
     }
 
     /// Loads every plugin of a directory (`path/*/plugin.json`); returns each manifest's
     /// outcome by path: the plugin, or the exception that stopped it.
-    fn load_dir(&self, py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
-        let host = self.host();
+    fn load_dir(slf: &Bound<'_, Self>, path: PathBuf) -> PyResult<Py<PyDict>> {
+        let py = slf.py();
+        let host = slf.get().host();
         let all = py.detach(|| {
             host.load_dir(&path)
                 .into_iter()
@@ -152,7 +155,7 @@ impl PyHost {
         for (p, outcome) in all {
             let key = p.display().to_string();
             match outcome {
-                Ok(name) => dict.set_item(key, PyPlugin::new(host.clone(), name))?,
+                Ok(name) => dict.set_item(key, PyPlugin::new(slf.clone().unbind(), name))?,
                 Err(e) => dict.set_item(key, crate::errors::host_err(e).into_value(py))?,
             }
         }
@@ -255,10 +258,9 @@ impl PyHost {
     }
 
     /// The loaded plugin named `name`.
-    fn plugin(&self, name: &str) -> PyResult<PyPlugin> {
-        let host = self.host();
-        host.get(name).py_err()?;
-        Ok(PyPlugin::new(host, name.to_owned()))
+    fn plugin(slf: &Bound<'_, Self>, name: &str) -> PyResult<PyPlugin> {
+        slf.get().host().get(name).py_err()?;
+        Ok(PyPlugin::new(slf.clone().unbind(), name.to_owned()))
     }
 
     /// The names of the loaded plugins, sorted.

@@ -101,9 +101,13 @@ pub fn register_builtin(py: Python<'_>, name: &str, obj: &Bound<'_, PyAny>) -> P
         manifest,
         object: obj.clone().unbind(),
     };
-    let host = registry(py)?.get().host();
-    host.register_builtin(Arc::new(plugin)).py_err()?;
-    Ok(PyPlugin::new(host, name.to_owned()))
+    let registry = registry(py)?;
+    registry
+        .get()
+        .host()
+        .register_builtin(Arc::new(plugin))
+        .py_err()?;
+    Ok(PyPlugin::new(registry.clone_ref(py), name.to_owned()))
 }
 
 /// The registry's plugins by name, after loading every plugin of `path` (its
@@ -112,7 +116,8 @@ pub fn register_builtin(py: Python<'_>, name: &str, obj: &Bound<'_, PyAny>) -> P
 #[pyfunction]
 #[pyo3(signature = (path=None))]
 pub fn discover_plugins(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Py<PyDict>> {
-    let host = registry(py)?.get().host();
+    let registry = registry(py)?;
+    let host = registry.get().host();
     if let Some(dir) = path {
         if !dir.is_dir() {
             return Err(crate::errors::plugin_err(PluginError::not_found(format!(
@@ -137,7 +142,7 @@ pub fn discover_plugins(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Py<Py
     }
     let dict = PyDict::new(py);
     for name in host.plugin_names() {
-        dict.set_item(&name, PyPlugin::new(host.clone(), name.clone()))?;
+        dict.set_item(&name, PyPlugin::new(registry.clone_ref(py), name.clone()))?;
     }
     Ok(dict.unbind())
 }

@@ -1,9 +1,6 @@
 //! A loaded plugin as a Python object whose actions are methods:
 //! `plugins['example'].hello()`, `host.load(path).greet("World")`.
 
-use std::sync::Arc;
-
-use interop_host::Host;
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -11,29 +8,33 @@ use serde_json::Value;
 
 use crate::convert::from_py;
 use crate::errors::IntoPy;
-use crate::host::{action_value, provider_value};
+use crate::host::{action_value, provider_value, PyHost};
 
 /// A plugin held by a host; `plugin.<action>(...)` invokes the action.
 #[pyclass(name = "Plugin", module = "interop", frozen)]
 pub struct PyPlugin {
-    host: Arc<Host>,
+    /// The host, not its `interop_host::Host` (which is taken for each call only, so
+    /// that the host's grants can still change).
+    host: Py<PyHost>,
     name: String,
 }
 
 impl PyPlugin {
-    pub(crate) fn new(host: Arc<Host>, name: String) -> Self {
+    pub(crate) fn new(host: Py<PyHost>, name: String) -> Self {
         PyPlugin { host, name }
     }
 
     fn invoke_value(&self, py: Python<'_>, action: &str, input: Value) -> PyResult<Py<PyAny>> {
+        let host = self.host.get().host();
         let result = py
-            .detach(|| self.host.invoke(&self.name, action, input))
+            .detach(|| host.invoke(&self.name, action, input))
             .py_err()?;
         action_value(py, result)
     }
 
     fn declared(&self) -> PyResult<interop_host::Manifest> {
-        Ok(self.host.get(&self.name).py_err()?.manifest().clone())
+        let plugin = self.host.get().host().get(&self.name).py_err()?;
+        Ok(plugin.manifest().clone())
     }
 }
 
@@ -105,8 +106,9 @@ impl PyPlugin {
 
     /// Its provider `provider`.
     fn provider(&self, py: Python<'_>, provider: &str) -> PyResult<Py<PyAny>> {
+        let host = self.host.get().host();
         let result = py
-            .detach(|| self.host.get_provider(&self.name, provider))
+            .detach(|| host.get_provider(&self.name, provider))
             .py_err()?;
         provider_value(py, result)
     }

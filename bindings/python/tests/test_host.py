@@ -279,3 +279,13 @@ def test_errors_form_one_hierarchy_carrying_kind_plugin_message_and_data():
     assert issubclass(interop.TimeLimitExceeded, interop.Timeout)
     err = interop.Denied("no", plugin="p", data={"path": "x"})
     assert (err.kind, err.plugin, err.message, err.data) == ("denied", "p", "no", {"path": "x"})
+
+
+def test_grants_can_change_while_plugin_objects_are_held(monkeypatch):
+    monkeypatch.setenv("GREETER_PREFIX", "Hey!")
+    with Host() as host:
+        kept = host.load(PLUGINS / "rust-greeter" / "plugin.json")
+        host.set_grants(Grants(env=["GREETER_PREFIX"]))
+        host.load(PLUGINS / "javascript-greeter" / "plugin.json")
+        assert kept.greet("World") == "Hello, World!"
+        assert host.invoke("javascript-greeter", "greet", "World") == "Hey! Hello, World!"
