@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import venv
-from pathlib import Path
 
 import pytest
 
@@ -28,24 +27,25 @@ def test_the_plugin_manager_example_prints_its_four_lines_byte_for_byte():
     )
 
 
-def seed_block(fence: str) -> str:
-    seeds = [REPO.parent / "shared" / "seeds", Path("/work/shared/seeds")]
-    for directory in seeds:
-        seed = directory / "001_09cb4207c03bf4d8.txt"
-        if seed.is_file():
-            return seed.read_text().split(fence + "\n")[1].split("```")[0]
-    pytest.skip("the source documents (shared/seeds) are not beside this checkout")
+def source_block(fence: str) -> str:
+    """A code block of the V8 plugin system's source document (`shared/`, beside the
+    checkout or its parent)."""
+    for shared in (REPO.parent / "shared", REPO.parents[1] / "shared"):
+        document = shared / "seeds" / "001_09cb4207c03bf4d8.txt"
+        if document.is_file():
+            return document.read_text().split(fence + "\n")[1].split("```")[0]
+    pytest.skip("the source documents (shared/) are not beside this checkout")
 
 
 def test_the_plugin_manager_example_differs_from_its_source_only_by_the_import_line():
-    original = seed_block('```python title="plugin_manager.py"').splitlines()
+    original = source_block('```python title="plugin_manager.py"').splitlines()
     ours = (EXAMPLES / "plugin_manager" / "plugin_manager.py").read_text().splitlines()
     changed = [(a, b) for a, b in zip(original, ours) if a != b]
     assert len(original) == len(ours)
     assert changed == [
         ("from jsrun import Runtime, RuntimeConfig", "from interop.js import Runtime, RuntimeConfig")
     ]
-    greeter = seed_block('```javascript title="plugins/greeter.js"')
+    greeter = source_block('```javascript title="plugins/greeter.js"')
     assert (EXAMPLES / "plugin_manager" / "greeter.js").read_text() == greeter
 
 
