@@ -13,13 +13,15 @@
 //!   run its `node --test` suite.
 //!
 //! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
-//! the Node package its own (`node.rs`).
+//! the Node package (`node.rs`) and the Python package (`python.rs`: a venv under the
+//! build tree, pytest) theirs.
 
 mod ffi;
 mod ipc;
 mod js;
 mod node;
 mod outside;
+mod python;
 mod util;
 mod wasm;
 
@@ -41,6 +43,8 @@ enum Command {
     Demo,
     /// Install toolchains, build sample plugins, run the whole test suite.
     Test,
+    /// Build the Python package into its venv and run its pytest suite.
+    TestPython,
     /// Install guest toolchains and engines (idempotent).
     Setup,
     /// Build the sample plugins in examples/plugins.
@@ -67,6 +71,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Demo => demo(),
         Command::Test => test(),
+        Command::TestPython => python::test(),
         Command::Setup => setup(),
         Command::BuildPlugins => build_plugins(),
         Command::TestPlugins => {
@@ -90,6 +95,7 @@ fn setup() -> Result<()> {
     ffi::setup()?;
     js::setup()?;
     ipc::setup()?;
+    python::setup()?;
     Ok(())
 }
 
@@ -108,7 +114,8 @@ fn test() -> Result<()> {
     step("cargo test --workspace");
     cargo(&["test", "--workspace"])?;
     outside::test()?;
-    node::test()
+    node::test()?;
+    python::test()
 }
 
 fn schema(check: bool) -> Result<()> {

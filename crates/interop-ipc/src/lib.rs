@@ -34,7 +34,7 @@ pub mod supervisor;
 pub mod transport;
 
 pub use backend::{IpcBackend, IpcPlugin};
-pub use confine::{landlock_abi, SandboxConfig};
+pub use confine::{confine_command, landlock_abi, SandboxConfig};
 pub use framing::Framing;
 pub use rpc::{CallError, Disconnect, Peer, PeerOptions, Router};
 pub use serve::{serve_stdio, serve_stdio_with, serve_with, HostClient};

@@ -205,3 +205,68 @@ pub(crate) fn prepare(
         unenforced,
     })
 }
+
+/// Confines `cmd` (not spawned yet) as [`prepare`] says, in its `pre_exec`; returns what
+/// this host cannot enforce. The spawned child is the keeper: killing it ends the
+/// confined process and all its descendants.
+pub(crate) fn apply(
+    cmd: &mut std::process::Command,
+    policy: &Policy,
+    config: &SandboxConfig,
+    needs: &Needs<'_>,
+) -> Result<Vec<String>, String> {
+    use std::os::unix::process::CommandExt;
+    let Confinement {
+        #[cfg(target_os = "linux")]
+        isolation,
+        #[cfg(target_os = "linux")]
+        ruleset,
+        memory,
+        cpu,
+        files,
+        unenforced,
+    } = prepare(policy, config, needs)?;
+    #[cfg(target_os = "linux")]
+    let ruleset = std::sync::Mutex::new(ruleset);
+    // SAFETY: the closure runs in the child between fork and exec; it only makes system
+    // calls (unshare, fork, mount, setrlimit, prctl, landlock) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            // The host's child stays the keeper here; only the plugin returns.
+            #[cfg(target_os = "linux")]
+            isolation.become_plugin()?;
+            limits::apply_rlimits(memory, cpu, files)?;
+            limits::drop_capabilities();
+            #[cfg(target_os = "linux")]
+            if let Some(mut r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
+                if isolation.has_namespaces() {
+                    r = self::landlock::with_fresh_proc(r)?;
+                }
+                r.restrict_self()
+                    .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))?;
+            }
+            Ok(())
+        });
+    }
+    Ok(unenforced)
+}
+
+/// Confines `cmd` (not spawned yet) as a plugin process with `policy` is confined: the
+/// namespaces, keeper, limits and Landlock rules of the module docs, for any program
+/// (`program`: the one `cmd` runs, resolved on `PATH`, whose installation must stay
+/// readable). The environment is the caller's to clear. Returns what this host cannot
+/// enforce. The spawned child is the keeper: killing it ends the confined process and
+/// every descendant.
+pub fn confine_command(
+    cmd: &mut std::process::Command,
+    policy: &Policy,
+    config: &SandboxConfig,
+    program: Option<&Path>,
+) -> Result<Vec<String>, String> {
+    let needs = Needs {
+        program,
+        extra_write: &[],
+        tcp_port: None,
+    };
+    apply(cmd, policy, config, &needs)
+}

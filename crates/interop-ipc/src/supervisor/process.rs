@@ -12,9 +12,7 @@ use interop_sandbox::Policy;
 use tokio::io::{AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
-#[cfg(target_os = "linux")]
-use crate::confine::landlock;
-use crate::confine::{self, limits, Confinement, SandboxConfig};
+use crate::confine::{self, SandboxConfig};
 use crate::framing::{FrameError, FrameReader, Framing};
 
 /// What to start, and how.
@@ -166,42 +164,10 @@ pub(super) fn spawn(spec: &Spawn<'_>) -> Result<Process, PluginError> {
         extra_write,
         tcp_port,
     };
-    let confinement = confine::prepare(policy, sandbox, &needs)
+    let unenforced = confine::apply(cmd.as_std_mut(), policy, sandbox, &needs)
         .map_err(|e| PluginError::internal(format!("sandbox: {e}")).in_plugin(name))?;
-    if !confinement.unenforced.is_empty() {
-        tracing::warn!(target: "interop::ipc", plugin = %name, "the plugin process runs without: {}", confinement.unenforced.join("; "));
-    }
-    let Confinement {
-        #[cfg(target_os = "linux")]
-        isolation,
-        #[cfg(target_os = "linux")]
-        ruleset,
-        memory,
-        cpu,
-        files,
-        ..
-    } = confinement;
-    #[cfg(target_os = "linux")]
-    let ruleset = Mutex::new(ruleset);
-    // SAFETY: the closure runs in the child between fork and exec; it only makes system
-    // calls (unshare, fork, mount, setrlimit, prctl, landlock) and allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            // The host's child stays the keeper here; only the plugin returns.
-            #[cfg(target_os = "linux")]
-            isolation.become_plugin()?;
-            limits::apply_rlimits(memory, cpu, files)?;
-            limits::drop_capabilities();
-            #[cfg(target_os = "linux")]
-            if let Some(mut r) = ruleset.lock().ok().and_then(|mut g| g.take()) {
-                if isolation.has_namespaces() {
-                    r = landlock::with_fresh_proc(r)?;
-                }
-                r.restrict_self()
-                    .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))?;
-            }
-            Ok(())
-        });
+    if !unenforced.is_empty() {
+        tracing::warn!(target: "interop::ipc", plugin = %name, "the plugin process runs without: {}", unenforced.join("; "));
     }
     let mut child = cmd.spawn().map_err(|e| {
         PluginError::exec(format!(

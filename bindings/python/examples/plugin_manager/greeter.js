@@ -1,0 +1,10 @@
+const plugin = {
+  greet(name) {
+    log(`Greeting ${name}`);
+    return `Hello, ${name}! App version: ${config.version}`;
+  },
+
+  farewell(name) {
+    return `Goodbye, ${name}!`;
+  }
+};
