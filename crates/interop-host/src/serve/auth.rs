@@ -133,3 +133,73 @@ pub(super) fn unauthorized(why: &str) -> RpcError {
         data: serde_json::to_value(err).ok(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(frame: &str) -> (Id, Result<(), String>) {
+        check(frame.as_bytes(), "s3cret")
+    }
+
+    #[test]
+    fn only_auth_with_the_token_as_first_request_is_accepted() {
+        let ok = outcome(r#"{"jsonrpc":"2.0","id":7,"method":"auth","params":{"token":"s3cret"}}"#);
+        assert_eq!(ok, (Id::Number(7), Ok(())));
+        for (frame, why) in [
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"auth","params":{"token":"s3cre"}}"#,
+                "wrong token",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"auth"}"#,
+                "without a `token`",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"auth","params":{"tokn":"s3cret"}}"#,
+                "unknown field `tokn`",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","method":"auth","params":{"token":"s3cret"}}"#,
+                "not a notification",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"plugin.load"}"#,
+                "`plugin.load` before `auth`",
+            ),
+            ("not json", "the first frame is not a request"),
+            ("[]", "the first frame is not a request"),
+        ] {
+            let (_, result) = outcome(frame);
+            let err = result.expect_err(frame);
+            assert!(err.contains(why), "{frame}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_handshake_answers_and_gives_up_on_a_silent_client() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, server) = tokio::io::duplex(1024);
+            let (server_read, mut server_write) = tokio::io::split(server);
+            let mut reader = tokio::io::BufReader::new(server_read);
+            let silent = Duration::from_millis(50);
+            let err = handshake(&mut reader, &mut server_write, "t", 1024, silent)
+                .await
+                .unwrap_err();
+            assert!(err.contains("no `auth` request within"), "{err}");
+            let mut answer = String::new();
+            use tokio::io::AsyncBufReadExt;
+            tokio::io::BufReader::new(client)
+                .read_line(&mut answer)
+                .await
+                .unwrap();
+            let answer: Value = serde_json::from_str(&answer).unwrap();
+            assert_eq!(answer["error"]["code"], json!(UNAUTHORIZED), "{answer}");
+            assert_eq!(answer["id"], Value::Null);
+        });
+    }
+}

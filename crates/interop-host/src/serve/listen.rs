@@ -180,3 +180,77 @@ pub(super) fn stdio() -> Result<(BoxRead, BoxWrite), ServeError> {
     };
     Ok((reader, writer))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_unix_socket_is_private_and_removed_when_the_server_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+        let rt = runtime();
+        let _guard = rt.enter();
+        let (listener, file) = unix(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Nothing but the socket is left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let live = unix(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(live.contains("another server is listening there"), "{live}");
+        drop((listener, file));
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_stale_socket_is_replaced_and_a_plain_file_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let rt = runtime();
+        let _guard = rt.enter();
+        assert!(unix(&path).is_ok(), "a socket nobody listens on is stale");
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = unix(&file).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("not a socket is in the way"), "{err}");
+        assert!(file.exists());
+    }
+
+    #[test]
+    fn a_socket_in_a_directory_of_another_user_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // SAFETY: geteuid has no preconditions.
+        let foreign = if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(dir.path(), Some(65534), None).unwrap();
+            dir.path().to_owned()
+        } else {
+            PathBuf::from("/")
+        };
+        let rt = runtime();
+        let _guard = rt.enter();
+        let err = unix(&foreign.join("s.sock"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("not to this user"), "{err}");
+    }
+
+    #[test]
+    fn tcp_beyond_loopback_needs_a_token() {
+        runtime().block_on(async {
+            let err = tcp("0.0.0.0:0", false).await.unwrap_err().to_string();
+            assert!(err.contains("without a token"), "{err}");
+            assert!(tcp("127.0.0.1:0", false).await.is_ok());
+            assert!(tcp("localhost:0", false).await.is_ok());
+            assert!(tcp("0.0.0.0:0", true).await.is_ok());
+        });
+    }
+}
