@@ -33,9 +33,35 @@ impl std::fmt::Display for Listen {
 
 /// A bound listener.
 pub(super) enum Bound {
-    Unix(UnixListener, SocketFile),
+    Unix {
+        listener: UnixListener,
+        /// Removes the socket file when the server stops.
+        _file: SocketFile,
+    },
     Tcp(TcpListener),
     Stdio,
+}
+
+impl Bound {
+    /// The next connection of a listener, split, with where it comes from (never returns
+    /// for stdio, which is one connection already).
+    pub(super) async fn accept(&self) -> std::io::Result<(BoxRead, BoxWrite, String)> {
+        match self {
+            Bound::Unix { listener, .. } => {
+                let (stream, _) = listener.accept().await?;
+                let (r, w) = stream.into_split();
+                Ok((Box::new(r), Box::new(w), "unix".into()))
+            }
+            Bound::Tcp(listener) => {
+                let (stream, from) = listener.accept().await?;
+                // Messages are small and latency matters.
+                let _ = stream.set_nodelay(true);
+                let (r, w) = stream.into_split();
+                Ok((Box::new(r), Box::new(w), format!("tcp:{from}")))
+            }
+            Bound::Stdio => std::future::pending().await,
+        }
+    }
 }
 
 /// Binds TCP `address`; any address but loopback needs `has_token`.

@@ -10,16 +10,16 @@
 //! ```
 //!
 //! The wire is interop-ipc's: JSON-RPC 2.0, one JSON value per line, batches, the
-//! standard errors, a maximum frame size. Methods ([`methods`]): `auth`, `plugin.load`,
+//! standard errors, a maximum frame size. Methods: `auth`, `plugin.load`,
 //! `plugin.list`, `plugin.unload`, `plugin.reload`, `action.invoke`, `provider.get`,
 //! `hook.emit`, `host.metrics`, `audit.tail`, `host.shutdown`; a failure is a JSON-RPC
 //! error whose `data` is the [`PluginError`](interop_protocol::PluginError).
-//! Notifications ([`notices`]): `plugin.log` and `host.event`. The reference for clients
+//! Notifications: [`PLUGIN_LOG`] and [`HOST_EVENT`]. The reference for clients
 //! is `docs/serve.md`.
 //!
 //! Who may connect: a Unix socket is mode 0600 in a directory of the server's user; TCP
 //! listens on loopback unless the server has a token; with a token, every connection
-//! must first send `auth` with it ([`auth`]) or is closed. Anyone connected may load any
+//! must first send [`AUTH`] with it or is closed. Anyone connected may load any
 //! plugin the server's user can read, under the server's grants.
 //!
 //! A frame over the maximum size gets an error and closes its connection; a frame that
@@ -112,7 +112,11 @@ impl Server {
         let (bound, address) = match &options.listen {
             Listen::Unix(path) => {
                 let (listener, file) = listen::unix(path)?;
-                (Bound::Unix(listener, file), options.listen.to_string())
+                let bound = Bound::Unix {
+                    listener,
+                    _file: file,
+                };
+                (bound, options.listen.to_string())
             }
             Listen::Tcp(address) => {
                 let listener = listen::tcp(address, has_token).await?;
@@ -156,40 +160,24 @@ impl Server {
     pub async fn run(self) -> Result<(), ServeError> {
         let Server { shared, bound, .. } = self;
         let mut stop = shared.stop.subscribe();
-        match bound {
-            Bound::Stdio => {
-                let (reader, writer) = listen::stdio()?;
-                connection(shared, reader, writer, "stdio".into()).await;
-            }
-            Bound::Unix(listener, _file) => {
-                let mut n = 0u64;
-                loop {
-                    tokio::select! {
-                        () = stopped(&mut stop) => break,
-                        accepted = listener.accept() => match accepted {
-                            Ok((stream, _)) => {
-                                n += 1;
-                                let (r, w) = stream.into_split();
-                                tokio::spawn(connection(shared.clone(), r, w, format!("unix#{n}")));
-                            }
-                            Err(e) => accept_failed(e).await,
-                        },
-                    }
-                }
-            }
-            Bound::Tcp(listener) => loop {
+        if let Bound::Stdio = bound {
+            let (reader, writer) = listen::stdio()?;
+            connection(shared, reader, writer, "stdio".into()).await;
+        } else {
+            let mut accepted = 0u64;
+            loop {
                 tokio::select! {
                     () = stopped(&mut stop) => break,
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, from)) => {
-                            let _ = stream.set_nodelay(true);
-                            let (r, w) = stream.into_split();
-                            tokio::spawn(connection(shared.clone(), r, w, format!("tcp:{from}")));
+                    next = bound.accept() => match next {
+                        Ok((reader, writer, peer)) => {
+                            accepted += 1;
+                            let label = format!("{peer}#{accepted}");
+                            tokio::spawn(connection(shared.clone(), reader, writer, label));
                         }
                         Err(e) => accept_failed(e).await,
                     },
                 }
-            },
+            }
         }
         tracing::info!(target: "interop::serve", "server stopped");
         Ok(())
