@@ -9,9 +9,10 @@ over a Unix socket or TCP. Standard library only, Python 3.9+.
 
 Calls may be made from several threads at once; each waits for its own answer.
 Notifications (plugin log lines, reload events) go to `on_notification(method, params)`
-and are also kept in `notifications`.
+and the last 1000 are also kept in `notifications`.
 """
 
+import collections
 import itertools
 import json
 import os
@@ -53,7 +54,7 @@ class Client:
         self._closed = None
         self.timeout = timeout
         self.on_notification = on_notification
-        self.notifications = []
+        self.notifications = collections.deque(maxlen=1000)
         self._reader = threading.Thread(target=self._read, name="interop-client", daemon=True)
         self._reader.start()
         if token is not None:
