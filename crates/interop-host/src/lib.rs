@@ -34,6 +34,8 @@ mod host;
 pub mod isolation;
 mod metrics;
 mod reload;
+#[cfg(feature = "ipc")]
+pub mod serve;
 
 pub use async_calls::Concurrency;
 pub use discover::discover;

@@ -12,6 +12,8 @@ mod new;
 #[cfg(feature = "wasm")]
 mod run;
 mod schema;
+#[cfg(feature = "ipc")]
+mod serve;
 mod validate;
 #[cfg(feature = "wasm")]
 mod wasm_call;
@@ -50,6 +52,10 @@ enum Command {
     Provider(call::ProviderArgs),
     /// Deliver a hook event to a plugin and print what its handlers returned.
     Emit(call::EmitArgs),
+    /// Serve a host over JSON-RPC 2.0 (Unix socket, TCP or stdio) for programs in any
+    /// language: load plugins, call them, read metrics (docs/serve.md).
+    #[cfg(feature = "ipc")]
+    Serve(serve::Args),
     /// Run a WASI command module (`_start`) with nothing granted unless asked for.
     #[cfg(feature = "wasm")]
     Run(run::Args),
@@ -88,6 +94,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),
         Command::Emit(args) => call::run_emit(args),
+        #[cfg(feature = "ipc")]
+        Command::Serve(args) => serve::run(args),
         #[cfg(feature = "wasm")]
         Command::Run(args) => run::run(args),
         #[cfg(feature = "wasm")]
