@@ -23,6 +23,45 @@ fn interop_call_prints_the_seed_001_greeter_output_byte_for_byte() {
 }
 
 #[test]
+fn interop_call_config_sets_a_plugin_config_key_over_its_manifest() {
+    let out = interop(&[
+        "call",
+        GREETER,
+        "greet",
+        "--input",
+        "\"World\"",
+        "--config",
+        "version=2.0.0",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "[LOG] Greeting World\nHello, World! App version: 2.0.0\n"
+    );
+    let json = interop(&[
+        "call",
+        GREETER,
+        "greet",
+        "--input",
+        "\"World\"",
+        "--config",
+        r#"version={"major": 3}"#,
+    ]);
+    assert!(
+        text(&json.stdout).contains(r#"App version: [object Object]"#),
+        "a JSON value stays JSON: {}",
+        text(&json.stdout)
+    );
+    let bad = interop(&["call", GREETER, "greet", "--config", "version"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("expected KEY=VALUE"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
 fn interop_call_reports_a_looping_and_a_memory_hungry_plugin() {
     let out = interop(&["call", HOSTILE, "loop"]);
     assert!(!out.status.success());
