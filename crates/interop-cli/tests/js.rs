@@ -1,4 +1,5 @@
-//! `interop` with the js backend (`--features js`): seed 001's greeter byte for byte,
+//! `interop` with the js backend (`--features js`): the jsrun plugin manager's greeter byte
+//! for byte,
 //! hostile plugins stopped with clear errors, `interop js eval` and `interop js call`.
 #![cfg(feature = "js")]
 
@@ -10,7 +11,7 @@ const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
 const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
 
 #[test]
-fn interop_call_prints_the_seed_001_greeter_output_byte_for_byte() {
+fn interop_call_prints_the_jsrun_greeter_output_byte_for_byte() {
     let greet = interop(&["call", GREETER, "greet", "--input", "\"World\""]);
     assert!(greet.status.success(), "{}", text(&greet.stderr));
     let farewell = interop(&["call", GREETER, "farewell", "--input", "\"John Doe\""]);

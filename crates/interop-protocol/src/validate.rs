@@ -593,7 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_example_is_valid() {
+    fn the_reference_manifest_is_valid() {
         let m = validate_value(&base(), None).unwrap();
         assert_eq!(m.interop.protocol(), Protocol::Wasm);
     }
