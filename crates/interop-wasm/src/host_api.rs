@@ -1,6 +1,6 @@
 //! The host API bound for wasm guests: the `env` imports of `docs/abi.md` (`ft_log`,
-//! `ft_get_env`, `ft_config_get`, the return buffer, `ft_input`/`ft_output`/`ft_error`, `ft_host_call`,
-//! `ft_now_ms`, `ft_sleep_ms`), working on the instance's [`State`].
+//! `ft_get_env`, `ft_config_get`, the return buffer, `ft_input`/`ft_output`/`ft_error`,
+//! `ft_host_call`, `ft_now_ms`, `ft_sleep_ms`), working on the instance's [`State`].
 //!
 //! Each import only moves bytes between guest memory and the host and hands the request to
 //! [`HostServices`](interop_sandbox::HostServices), which checks the policy and writes the
