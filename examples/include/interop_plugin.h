@@ -59,7 +59,7 @@ typedef struct interop_host_api {
     void *ctx;            /* pass back to every callback */
     void (*log)(void *ctx, int32_t level, const uint8_t *msg, size_t len);
     /* Calls a host function by name with JSON arguments:
-     *   log {"level","message"}, env.get {"name"}, fs.readFile {"path"[,"encoding"]},
+     *   log {"level","message"}, env.get {"name"}, config.get {"key"}, fs.readFile {"path"[,"encoding"]},
      *   fs.writeFile {"path","content"}, fs.stat, fs.readdir, fs.exists, fs.mkdir, fs.rm
      *   {"path"}, net.fetch {"url","method","headers","body"}, time.now {},
      *   time.sleep {"ms"}, trace {"category","name",...}, and application functions.
@@ -96,6 +96,27 @@ typedef struct interop_plugin {
 
 /* The one symbol a plugin exports. */
 const interop_plugin_t *interop_plugin_entry(void);
+
+/* Reads the plugin's config value `key` (the manifest's "config" with the host's
+ * overrides) through host->call("config.get"). Returns host->call's status; with
+ * INTEROP_OK, *out holds the value's JSON ("null" when the config has no such key), to be
+ * released with host->free. A key longer than 256 bytes, or holding a quote, a backslash
+ * or a control character, is INTEROP_INVALID_INPUT (config keys are plain names). */
+static inline int32_t interop_config_get(const interop_host_api_t *host, const char *key,
+                                         uint8_t **out, size_t *out_len) {
+    static const char head[] = "{\"key\":\"", tail[] = "\"}";
+    size_t n = 0;
+    while (key[n]) {
+        unsigned char c = (unsigned char)key[n++];
+        if (n > 256 || c == '"' || c == '\\' || c < 0x20) return INTEROP_INVALID_INPUT;
+    }
+    uint8_t args[sizeof head + 256 + sizeof tail];
+    size_t len = 0;
+    for (size_t i = 0; i + 1 < sizeof head; i++) args[len++] = (uint8_t)head[i];
+    for (size_t i = 0; i < n; i++) args[len++] = (uint8_t)key[i];
+    for (size_t i = 0; i + 1 < sizeof tail; i++) args[len++] = (uint8_t)tail[i];
+    return host->call(host->ctx, (const uint8_t *)"config.get", 10, args, len, out, out_len);
+}
 
 #ifdef __cplusplus
 }

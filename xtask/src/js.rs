@@ -87,7 +87,7 @@ pub fn demo(interop: &str) -> Result<()> {
         return Ok(());
     }
     let greeter = greeter.display().to_string();
-    util::step("js: the seed 001 greeter in V8");
+    util::step("js: the jsrun plugin manager's greeter in V8");
     util::run(
         interop,
         &["call", &greeter, "greet", "--input", "\"World\""],

@@ -181,10 +181,10 @@ fn demo() -> Result<()> {
     if util::run(interop, &["validate", "examples/invalid"]).is_ok() {
         bail!("a manifest in examples/invalid was accepted");
     }
-    step("interop inspect examples/manifests/seed-002/plugin.json");
+    step("interop inspect examples/manifests/reference/plugin.json");
     util::run(
         interop,
-        &["inspect", "examples/manifests/seed-002/plugin.json"],
+        &["inspect", "examples/manifests/reference/plugin.json"],
     )?;
     step("one host, every sample plugin (cargo run -p interop-host --example demo)");
     cargo(&[

@@ -165,7 +165,7 @@ pub fn demo(interop: &str) -> Result<()> {
             &["call", &manifest, "greet", "--input", "\"World\""],
         )?;
     }
-    step("interop wasm-call examples/plugins/wat-add/add.wat add 2 3 (seed 000)");
+    step("interop wasm-call examples/plugins/wat-add/add.wat add 2 3");
     crate::util::run(
         interop,
         &[

@@ -5,16 +5,16 @@ mod common;
 use common::{interop, repo, text};
 
 #[test]
-fn validate_accepts_the_seed_002_manifest_and_the_examples() {
+fn validate_accepts_the_reference_manifest_and_the_examples() {
     let out = interop(&[
         "validate",
         "--manifest-only",
-        "examples/manifests/seed-002/plugin.json",
+        "examples/manifests/reference/plugin.json",
         "examples/manifests",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout)
-        .contains("ok: examples/manifests/seed-002/plugin.json (my-plugin 1.0.0 via wasm)"));
+        .contains("ok: examples/manifests/reference/plugin.json (my-plugin 1.0.0 via wasm)"));
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn inspect_of_a_missing_file_names_it() {
 fn call_input_must_be_json() {
     let out = interop(&[
         "call",
-        "examples/manifests/seed-002/plugin.json",
+        "examples/manifests/reference/plugin.json",
         "MY_ACTION",
         "--input",
         "World",

@@ -1,4 +1,5 @@
-//! `interop` with the js backend (`--features js`): the V8 plugin manager's greeter byte for byte,
+//! `interop` with the js backend (`--features js`): the V8 plugin manager's greeter byte
+//! for byte,
 //! hostile plugins stopped with clear errors, `interop js eval` and `interop js call`.
 #![cfg(feature = "js")]
 
@@ -10,7 +11,7 @@ const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
 const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
 
 #[test]
-fn interop_call_prints_the_seed_001_greeter_output_byte_for_byte() {
+fn interop_call_prints_the_jsrun_greeter_output_byte_for_byte() {
     let greet = interop(&["call", GREETER, "greet", "--input", "\"World\""]);
     assert!(greet.status.success(), "{}", text(&greet.stderr));
     let farewell = interop(&["call", GREETER, "farewell", "--input", "\"John Doe\""]);
@@ -19,6 +20,45 @@ fn interop_call_prints_the_seed_001_greeter_output_byte_for_byte() {
     assert_eq!(
         both,
         "[LOG] Greeting World\nHello, World! App version: 1.0.0\nGoodbye, John Doe!\n"
+    );
+}
+
+#[test]
+fn interop_call_config_sets_a_plugin_config_key_over_its_manifest() {
+    let out = interop(&[
+        "call",
+        GREETER,
+        "greet",
+        "--input",
+        "\"World\"",
+        "--config",
+        "version=2.0.0",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "[LOG] Greeting World\nHello, World! App version: 2.0.0\n"
+    );
+    let json = interop(&[
+        "call",
+        GREETER,
+        "greet",
+        "--input",
+        "\"World\"",
+        "--config",
+        r#"version={"major": 3}"#,
+    ]);
+    assert!(
+        text(&json.stdout).contains(r#"App version: [object Object]"#),
+        "a JSON value stays JSON: {}",
+        text(&json.stdout)
+    );
+    let bad = interop(&["call", GREETER, "greet", "--config", "version"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("expected KEY=VALUE"),
+        "{}",
+        text(&bad.stderr)
     );
 }
 

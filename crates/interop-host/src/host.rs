@@ -7,7 +7,9 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
-use interop_protocol::{load_manifest, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_protocol::{
+    effective_config, load_manifest, Config, LoadedManifest, Plugin, PluginError, Protocol,
+};
 use interop_sandbox::{
     AuditTrail, Backend, Grants, HostFunctions, HostServices, HostSink, TracingSink,
 };
@@ -34,6 +36,7 @@ pub struct Host {
     backends: BTreeMap<Protocol, Arc<dyn Backend>>,
     grants: Grants,
     plugin_grants: BTreeMap<String, Grants>,
+    plugin_config: BTreeMap<String, Config>,
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
@@ -74,6 +77,7 @@ impl Host {
             backends: BTreeMap::new(),
             grants: Grants::default(),
             plugin_grants: BTreeMap::new(),
+            plugin_config: BTreeMap::new(),
             audit: AuditTrail::new(),
             sink: Arc::new(TracingSink),
             functions: Arc::new(HostFunctions::new()),
@@ -158,14 +162,33 @@ impl Host {
         self.plugin_grants.get(plugin).unwrap_or(&self.grants)
     }
 
+    /// Sets the configuration key `key` of the plugin named `plugin` to `value`, over what
+    /// its manifest's `config` says, for every load (and reload) from now on. The result
+    /// is checked against the manifest's `configSchema` when the plugin is loaded.
+    pub fn set_config(&mut self, plugin: impl Into<String>, key: impl Into<String>, value: Value) {
+        self.plugin_config
+            .entry(plugin.into())
+            .or_default()
+            .insert(key.into(), value);
+    }
+
+    /// The configuration keys the host sets for the plugin named `plugin` (over its
+    /// manifest's `config`).
+    pub fn config_overrides(&self, plugin: &str) -> Config {
+        self.plugin_config.get(plugin).cloned().unwrap_or_default()
+    }
+
     /// The host services a plugin loaded from `manifest` gets: its requests intersected
-    /// with its grants.
+    /// with its grants, and its configuration (the manifest's `config` with the host's
+    /// overrides, checked against its `configSchema`).
     pub fn services_for(&self, manifest: &LoadedManifest) -> Result<HostServices, HostError> {
         let policy = self.grants_for(manifest.name()).policy_for(manifest)?;
+        let config = effective_config(&manifest.manifest, &self.config_overrides(manifest.name()))?;
         Ok(HostServices::new(policy)
             .with_audit(self.audit.clone())
             .with_sink(self.sink.clone())
-            .with_functions(self.functions.clone()))
+            .with_functions(self.functions.clone())
+            .with_config(config))
     }
 
     /// Loads the plugin described by the manifest at `path`.

@@ -41,6 +41,9 @@ pub struct InitializeParams {
     /// Always `"interop"`.
     #[serde(default)]
     pub host: String,
+    /// The plugin's configuration: its manifest's `config` with the host's overrides.
+    #[serde(default)]
+    pub config: interop_protocol::Config,
 }
 
 /// `initialize` result, sent by the plugin.

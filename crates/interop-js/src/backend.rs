@@ -9,56 +9,41 @@ use interop_protocol::dispatch::{HandlerCall, Handlers};
 use interop_protocol::files::read_regular;
 use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError};
 use interop_sandbox::{Backend, HostServices};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::host_api::{bind_host, bind_plugin_manager_globals, LogWriter};
 use crate::{Error, Runtime, RuntimeConfig};
-
-/// The application config bound as `config` unless the application sets its own with
-/// [`JsBackend::with_config`] (the jsrun plugin manager's default, for compatibility).
-pub fn default_app_config() -> Value {
-    json!({ "version": "1.0.0" })
-}
 
 /// Loads `protocol: "js"` plugins, each into its own V8 isolate.
 ///
 /// Besides the global `host` object (the sandbox's host API), every plugin gets the jsrun
 /// plugin manager's host API, for compatibility: `log(message)`, which prints `[LOG] message` (to stdout unless
 /// [`with_log_writer`](Self::with_log_writer) says otherwise) and logs it through the
-/// host, and the application's `config` object.
+/// host, and the global `config` object: the plugin's configuration (its manifest's
+/// `config` with the host's overrides).
 #[derive(Clone)]
 pub struct JsBackend {
-    config: Value,
     log_out: LogWriter,
 }
 
 impl std::fmt::Debug for JsBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsBackend")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("JsBackend").finish_non_exhaustive()
     }
 }
 
 impl Default for JsBackend {
     fn default() -> Self {
         JsBackend {
-            config: default_app_config(),
             log_out: Arc::new(std::sync::Mutex::new(std::io::stdout())),
         }
     }
 }
 
 impl JsBackend {
-    /// The backend with the default `config` and `log` to stdout.
+    /// The backend with `log` to stdout.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Binds `config` as the plugins' global `config` object.
-    pub fn with_config(mut self, config: Value) -> Self {
-        self.config = config;
-        self
     }
 
     /// Sends the `[LOG] ...` lines of `log(message)` to `out`.
@@ -95,7 +80,7 @@ impl JsBackend {
         let runtime = Runtime::new(config).map_err(|e| e.into_plugin_error(name))?;
         let setup = || -> Result<(), Error> {
             bind_host(&runtime, &services)?;
-            bind_plugin_manager_globals(&runtime, &services, &self.config, self.log_out.clone())?;
+            bind_plugin_manager_globals(&runtime, &services, self.log_out.clone())?;
             runtime.eval_named(&path.display().to_string(), &source)?;
             Ok(())
         };

@@ -1,10 +1,12 @@
 //! The host API as JavaScript sees it: a global `host` object over the sandbox's
 //! [`HostServices`] (policy-checked and audited there, not here), plus the globals
-//! `log(message)` and `config`, for compatibility with the jsrun plugin-manager API.
+//! `log(message)` and `config` (the plugin's configuration), for compatibility with the
+//! jsrun plugin-manager API.
 //!
 //! ```js
 //! host.log("info", "hello");            // or host.log("hello")
 //! host.env("HOME");                       // string, or null when granted but unset
+//! host.config("greeting");                // the plugin's config value, or null
 //! host.fs.readFile("data/in.txt");        // text; host.fs.readFile(p, "base64")
 //! host.fs.writeFile("out.txt", "text");
 //! host.fs.stat(p); host.fs.readdir(p); host.fs.exists(p); host.fs.mkdir(p); host.fs.rm(p);
@@ -128,6 +130,13 @@ pub fn bind_host(runtime: &Runtime, services: &HostServices) -> Result<(), Error
         s.call("net.fetch", request)
     })?;
     let s = services.clone();
+    runtime.bind_function("host.config", move |args| {
+        s.call(
+            "config.get",
+            json!({ "key": arg_str(args, 0, "config", "key")? }),
+        )
+    })?;
+    let s = services.clone();
     runtime.bind_function("host.now", move |_| s.call("time.now", Value::Null))?;
     let s = services.clone();
     runtime.bind_function("host.sleep", move |args| {
@@ -167,11 +176,11 @@ fn log_line(parts: &[Value]) -> String {
 
 /// Binds the host API of the jsrun plugin manager, for compatibility with plugins written
 /// for it: `log(message)`, which prints `[LOG] message` to `out` and logs it through
-/// `services` (audited), and the application's `config` object.
+/// `services` (audited), and the `config` object: the plugin's configuration (its
+/// manifest's `config` with the host's overrides, [`HostServices::config`]).
 pub fn bind_plugin_manager_globals(
     runtime: &Runtime,
     services: &HostServices,
-    config: &Value,
     out: LogWriter,
 ) -> Result<(), Error> {
     let s = services.clone();
@@ -186,5 +195,5 @@ pub fn bind_plugin_manager_globals(
         s.log(interop_sandbox::LogLevel::Info, &message);
         Ok(Value::Null)
     })?;
-    runtime.bind_object("config", config)
+    runtime.bind_object("config", &Value::Object(services.config().clone()))
 }

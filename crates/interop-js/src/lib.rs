@@ -21,7 +21,7 @@ pub mod node;
 mod runtime;
 mod watchdog;
 
-pub use backend::{default_app_config, JsBackend, JsPlugin};
+pub use backend::{JsBackend, JsPlugin};
 pub use error::{Error, JsException};
 pub use runtime::{
     Runtime, RuntimeConfig, DEFAULT_MAX_HEAP_SIZE, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TIMEOUT,

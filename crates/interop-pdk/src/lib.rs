@@ -1,7 +1,7 @@
 //! Plugin development kit for interop WebAssembly guests written in Rust.
 //!
 //! Owns: safe wrappers over the host imports of the wasm ABI (`docs/abi.md`): logging,
-//! granted environment variables, the call's input and output, host calls by name
+//! granted environment variables, the plugin's config ([`config`]), the call's input and output, host calls by name
 //! (filesystem, HTTP fetch, time, trace, the application's functions), and [`export!`]
 //! to turn ordinary functions into handler exports. Does not own: the host side (the
 //! `interop-wasm` crate), policy (the host checks every call), or the manifest.
@@ -23,7 +23,7 @@
 //! still builds, but there is no host: see [below](#outside-a-wasm-host).
 //!
 //! # Outside a wasm host
-//! Log lines go to stderr, no environment variable is granted, the input is `null`,
+//! Log lines go to stderr, no environment variable is granted, the config is empty, the input is `null`,
 //! outputs are dropped and every host call fails with an `internal` error.
 #![deny(missing_docs)]
 
@@ -63,6 +63,32 @@ pub fn get_env(name: &str) -> Option<String> {
         return None;
     }
     String::from_utf8(take_return_buffer(len)).ok()
+}
+
+/// The JSON text of the plugin's config value `key` (the manifest's `config` with the
+/// host's overrides), if it has one.
+pub fn config_json(key: &str) -> Option<String> {
+    // SAFETY: pointer and length of a live `&str`.
+    let len = unsafe { sys::ft_config_get(key.as_ptr(), key.len() as u32) };
+    if len < 0 {
+        return None;
+    }
+    String::from_utf8(take_return_buffer(len)).ok()
+}
+
+/// The plugin's config value `key`, deserialized: `Ok(None)` when the config has no such
+/// key, an `invalid_input` error when the value does not have the expected shape.
+pub fn config<T: DeserializeOwned>(key: &str) -> Result<Option<T>, Error> {
+    let Some(json) = config_json(key) else {
+        return Ok(None);
+    };
+    serde_json::from_str(&json).map(Some).map_err(|e| {
+        Error::invalid_input(format!(
+            "config `{key}` {}: {}",
+            shorten(&json),
+            shorten(&e.to_string())
+        ))
+    })
 }
 
 /// The current call's input, as JSON text: the action's `input`, `{"memory", "state"}`
@@ -271,6 +297,7 @@ mod tests {
         assert_eq!(e.kind, "internal");
         assert!(e.message.contains("fs.readFile"), "{}", e.message);
         assert_eq!(get_env("HOME"), None);
+        assert_eq!(config::<String>("greeting").unwrap(), None);
         assert_eq!(input_json(), "null");
     }
 }

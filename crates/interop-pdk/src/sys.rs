@@ -2,7 +2,7 @@
 //! compiled for anything but wasm32.
 //!
 //! Outside a wasm host (unit tests, `cargo check` on the host) there is no one to call:
-//! log lines go to stderr, no variable is granted, the input is `null`, outputs are
+//! log lines go to stderr, no variable is granted, the config is empty, the input is `null`, outputs are
 //! dropped, and every host call fails with an `internal` error saying so.
 
 #[cfg(target_arch = "wasm32")]
@@ -10,6 +10,7 @@
 extern "C" {
     pub fn ft_log(level: i32, ptr: *const u8, len: u32);
     pub fn ft_get_env(key_ptr: *const u8, key_len: u32) -> i32;
+    pub fn ft_config_get(key_ptr: *const u8, key_len: u32) -> i32;
     pub fn ft_return_buffer_read(out_ptr: *mut u8, out_len: u32) -> i32;
     pub fn ft_return_buffer_len() -> i32;
     pub fn ft_input() -> i32;
@@ -61,6 +62,10 @@ mod native {
     }
 
     pub unsafe fn ft_get_env(_key_ptr: *const u8, _key_len: u32) -> i32 {
+        -1
+    }
+
+    pub unsafe fn ft_config_get(_key_ptr: *const u8, _key_len: u32) -> i32 {
         -1
     }
 

@@ -4,6 +4,8 @@
 //! - the `plugin.json` manifest types ([`manifest`]) and their JSON Schema, from which the
 //!   repository's `plugin.schema.json` is generated ([`schema`]);
 //! - loading and validating a manifest, reporting every problem with its JSON path ([`validate`]);
+//! - a plugin's configuration: the manifest's `config` with the host's overrides, checked
+//!   against its `configSchema` ([`config`]);
 //! - the action / provider / hook messages that cross every plugin boundary ([`message`]);
 //! - the structured error that crosses those boundaries ([`error`]);
 //! - the JSON-RPC 2.0 envelope used by the IPC transports ([`jsonrpc`]);
@@ -15,6 +17,7 @@
 //! crate enforces permissions and the backend crates run plugins.
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod files;
@@ -26,6 +29,7 @@ pub mod plugin;
 pub mod schema;
 pub mod validate;
 
+pub use config::{effective_config, Config};
 pub use dispatch::{HandlerCall, HandlerKind, Handlers};
 pub use error::{ErrorKind, PluginError};
 pub use manifest::{

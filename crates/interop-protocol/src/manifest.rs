@@ -60,6 +60,14 @@ pub struct Manifest {
     /// Resource limits; unset ones take the defaults (64 MiB, 10 s).
     #[serde(default, skip_serializing_if = "Limits::is_empty")]
     pub limits: Limits,
+    /// The plugin's configuration: keys and JSON values it reads at run time (`config.get`
+    /// on every backend). The host may override any key before loading the plugin.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub config: serde_json::Map<String, Value>,
+    /// JSON Schema the effective configuration (the manifest's `config` with the host's
+    /// overrides) must satisfy when the plugin is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_schema: Option<Value>,
 }
 
 impl Manifest {

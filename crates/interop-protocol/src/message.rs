@@ -2,7 +2,8 @@
 //! `provider.get` -> `provider.result`, and `hook.event` -> `hook.result`.
 //!
 //! In-process backends pass these structs directly; out-of-process ones send them as JSON,
-//! tagged by `type` ([`Message`]). The shapes follow the manifest protocol of seed 002:
+//! tagged by `type` ([`Message`]). The shapes follow the plugin manifest protocol
+//! (`examples/manifests/reference`):
 //!
 //! ```json
 //! {"type": "action.invoke", "id": "1", "action": "greet", "input": "World",
@@ -263,7 +264,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn seed_002_action_messages_parse() {
+    fn the_manifest_protocol_action_messages_parse() {
         let invoke: Message = serde_json::from_value(json!({
             "type": "action.invoke", "id": "uuid", "action": "MY_ACTION",
             "memory": {"a": 1}, "state": {}, "options": {}
@@ -295,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_provider_messages_round_trip() {
+    fn the_manifest_protocol_provider_messages_round_trip() {
         let msg = Message::ProviderResult {
             id: "7".into(),
             result: ProviderResult {

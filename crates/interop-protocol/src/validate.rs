@@ -413,19 +413,18 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
                 ("actions", i, "outputSchema", &a.output_schema),
             ]
         })
+        .map(|(list, i, field, schema)| (format!("$.{list}[{i}].{field}"), schema))
         .chain(
             m.providers
                 .iter()
                 .enumerate()
-                .map(|(i, p)| ("providers", i, "outputSchema", &p.output_schema)),
-        );
-    for (list, i, field, schema) in schemas {
+                .map(|(i, p)| (format!("$.providers[{i}].outputSchema"), &p.output_schema)),
+        )
+        .chain([("$.configSchema".to_owned(), &m.config_schema)]);
+    for (path, schema) in schemas {
         if let Some(schema) = schema {
             if let Err(e) = jsonschema::validator_for(schema) {
-                problems.push(Problem::new(
-                    format!("$.{list}[{i}].{field}"),
-                    format!("not a valid JSON Schema: {e}"),
-                ));
+                problems.push(Problem::new(path, format!("not a valid JSON Schema: {e}")));
             }
         }
     }
@@ -594,7 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_example_is_valid() {
+    fn the_reference_manifest_is_valid() {
         let m = validate_value(&base(), None).unwrap();
         assert_eq!(m.interop.protocol(), Protocol::Wasm);
     }
@@ -692,6 +691,21 @@ mod tests {
         let mut v = base();
         v["actions"][0]["inputSchema"] = json!({"type": "strang"});
         assert_eq!(problems(v)[0].path, "$.actions[0].inputSchema");
+    }
+
+    #[test]
+    fn an_invalid_config_schema_is_reported() {
+        let mut v = base();
+        v["config"] = json!({"greeting": "Hello"});
+        v["configSchema"] = json!({"type": "strang"});
+        assert_eq!(problems(v)[0].path, "$.configSchema");
+    }
+
+    #[test]
+    fn a_config_that_is_not_an_object_is_reported() {
+        let mut v = base();
+        v["config"] = json!(["greeting"]);
+        assert_eq!(problems(v)[0].path, "$.config");
     }
 
     #[test]

@@ -24,6 +24,7 @@ type Builtin = fn(&HostServices, Value) -> Result<Value, PluginError>;
 const BUILTINS: &[(&str, Builtin)] = &[
     ("log", log),
     ("env.get", env_get),
+    ("config.get", config_get),
     ("fs.readFile", fs_read_file),
     ("fs.writeFile", fs_write_file),
     ("fs.stat", fs_stat),
@@ -62,6 +63,11 @@ fn env_get(s: &HostServices, args: Value) -> Result<Value, PluginError> {
     Ok(json!(
         s.env_get(&field::<String>(s, &args, "env.get", "name")?)?
     ))
+}
+
+fn config_get(s: &HostServices, args: Value) -> Result<Value, PluginError> {
+    let key: String = field(s, &args, "config.get", "key")?;
+    Ok(s.config_get(&key).unwrap_or(Value::Null))
 }
 
 fn fs_read_file(s: &HostServices, args: Value) -> Result<Value, PluginError> {

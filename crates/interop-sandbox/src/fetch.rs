@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use interop_protocol::PluginError;
 
-/// A request, as plugins send it (seed 004's `FetchRequest`).
+/// A request, as plugins send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchRequest {
@@ -63,7 +63,7 @@ impl FetchRequest {
     }
 }
 
-/// A response (seed 004's `FetchResponse`).
+/// A response, as plugins receive it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchResponse {
     /// HTTP status code (3xx included: redirects are not followed).

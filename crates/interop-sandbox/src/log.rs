@@ -72,7 +72,7 @@ pub struct LogRecord {
     pub message: String,
 }
 
-/// One trace event from a plugin (seed 004: category, name, duration).
+/// One trace event from a plugin: category, name, duration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TraceEvent {

@@ -1,5 +1,5 @@
-//! The host services plugins call: log, env, filesystem, HTTP fetch, time, sleep, trace,
-//! and the application's own host functions.
+//! The host services plugins call: log, env, the plugin's config, filesystem, HTTP fetch,
+//! time, sleep, trace, and the application's own host functions.
 //!
 //! Each is implemented once, here: checked against the plugin's [`Policy`], recorded in
 //! the [`AuditTrail`], and failing with a [`PluginError`]. Backends adapt these methods to
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use interop_protocol::{ErrorKind, PluginError};
+use interop_protocol::{Config, ErrorKind, PluginError};
 
 use crate::audit::{summarize, AuditTrail};
 use crate::fetch::{self, FetchRequest, FetchResponse};
@@ -36,6 +36,7 @@ pub struct HostServices {
     audit: AuditTrail,
     sink: Arc<dyn HostSink>,
     functions: Arc<HostFunctions>,
+    config: Arc<Config>,
     deadline: Arc<Deadline>,
 }
 
@@ -86,6 +87,7 @@ impl HostServices {
             audit: AuditTrail::new(),
             sink: Arc::new(TracingSink),
             functions: Arc::new(HostFunctions::new()),
+            config: Arc::default(),
             deadline: Arc::default(),
         }
     }
@@ -151,6 +153,25 @@ impl HostServices {
     pub fn with_functions(mut self, functions: Arc<HostFunctions>) -> Self {
         self.functions = functions;
         self
+    }
+
+    /// Gives the plugin `config` (its manifest's `config` with the host's overrides, see
+    /// [`interop_protocol::effective_config`]) to read with `config.get`.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = Arc::new(config);
+        self
+    }
+
+    /// The plugin's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The value of the plugin's configuration key `key`, if it has one. Always allowed:
+    /// the configuration is the plugin's own.
+    pub fn config_get(&self, key: &str) -> Option<Value> {
+        self.audited("config.get", key, || Ok(self.config.get(key).cloned()))
+            .unwrap_or(None)
     }
 
     /// The plugin's policy.

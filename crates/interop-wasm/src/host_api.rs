@@ -1,6 +1,6 @@
 //! The host API bound for wasm guests: the `env` imports of `docs/abi.md` (`ft_log`,
-//! `ft_get_env`, the return buffer, `ft_input`/`ft_output`/`ft_error`, `ft_host_call`,
-//! `ft_now_ms`, `ft_sleep_ms`), working on the instance's [`State`].
+//! `ft_get_env`, `ft_config_get`, the return buffer, `ft_input`/`ft_output`/`ft_error`,
+//! `ft_host_call`, `ft_now_ms`, `ft_sleep_ms`), working on the instance's [`State`].
 //!
 //! Each import only moves bytes between guest memory and the host and hands the request to
 //! [`HostServices`](interop_sandbox::HostServices), which checks the policy and writes the
@@ -141,6 +141,20 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> Result<()> {
                 Ok(Some(value)) => fill_return(state, value.into_bytes()),
                 // Unset, or not granted (the denial is in the audit trail).
                 Ok(None) | Err(_) => -1,
+            })
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ft_config_get",
+        |mut caller: Caller<'_, State>, ptr: i32, len: i32| -> Result<i32> {
+            let Ok(key) = read_name(&mut caller, ptr, len, "ft_config_get")? else {
+                return Ok(-1);
+            };
+            let state = caller.data_mut();
+            Ok(match state.services.config_get(&key) {
+                Some(value) => fill_return(state, serde_json::to_vec(&value)?),
+                None => -1,
             })
         },
     )?;

@@ -113,8 +113,8 @@ fn all_greeters_answer_identically() {
 #[test]
 fn guests_written_against_the_raw_imports_run_unchanged() {
     for (dir, expected) in [
-        ("go-seed003", "Hello from Go!"),
-        ("rust-seed003", "seed003"),
+        ("go-raw-imports", "Hello from Go!"),
+        ("rust-raw-imports", "reloaded (GREETER_PREFIX"),
     ] {
         let path = common::repo()
             .join("examples/plugins")

@@ -23,6 +23,8 @@
 declare function ft_log(level: i32, ptr: usize, len: u32): void;
 @external("env", "ft_get_env")
 declare function ft_get_env(keyPtr: usize, keyLen: u32): i32;
+@external("env", "ft_config_get")
+declare function ft_config_get(keyPtr: usize, keyLen: u32): i32;
 @external("env", "ft_return_buffer_read")
 declare function ft_return_buffer_read(outPtr: usize, outLen: u32): i32;
 @external("env", "ft_return_buffer_len")
@@ -78,6 +80,14 @@ export function logError(msg: string): void { log(ERROR, msg); }
 export function getEnv(name: string): string | null {
   const b = utf8(name);
   const len = ft_get_env(changetype<usize>(b), <u32>b.byteLength);
+  if (len < 0) return null;
+  return takeReturnBuffer(len);
+}
+
+/** The JSON text of the plugin's config value `key` (manifest config with the host's overrides), or null if it has none. */
+export function config(key: string): string | null {
+  const b = utf8(key);
+  const len = ft_config_get(changetype<usize>(b), <u32>b.byteLength);
   if (len < 0) return null;
   return takeReturnBuffer(len);
 }

@@ -33,6 +33,7 @@
 /* ---- raw imports (module `env`), as in docs/abi.md ---- */
 INTEROP_IMPORT(ft_log) void ft_log(int32_t level, const char *ptr, uint32_t len);
 INTEROP_IMPORT(ft_get_env) int32_t ft_get_env(const char *key, uint32_t key_len);
+INTEROP_IMPORT(ft_config_get) int32_t ft_config_get(const char *key, uint32_t key_len);
 INTEROP_IMPORT(ft_return_buffer_read) int32_t ft_return_buffer_read(char *out, uint32_t out_len);
 INTEROP_IMPORT(ft_return_buffer_len) int32_t ft_return_buffer_len(void);
 INTEROP_IMPORT(ft_input) int32_t ft_input(void);
@@ -72,6 +73,14 @@ static inline char *interop_take_return_buffer(int32_t len) {
 /* The granted environment variable `name`, or NULL if not granted or unset. */
 static inline char *interop_get_env(const char *name) {
     int32_t len = ft_get_env(name, (uint32_t)strlen(name));
+    if (len < 0) return NULL;
+    return interop_take_return_buffer(len);
+}
+
+/* The JSON text of the plugin's config value `key` (the manifest's `config` with the
+   host's overrides), or NULL if the config has no such key. */
+static inline char *interop_config_get(const char *key) {
+    int32_t len = ft_config_get(key, (uint32_t)strlen(key));
     if (len < 0) return NULL;
     return interop_take_return_buffer(len);
 }

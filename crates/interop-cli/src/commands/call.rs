@@ -6,7 +6,7 @@ use anyhow::Context;
 use interop_host::Host;
 
 use super::grants::GrantArgs;
-use interop_protocol::{LoadedManifest, Manifest};
+use interop_protocol::{load_manifest, LoadedManifest, Manifest};
 use serde_json::{json, Value};
 
 #[derive(Debug, clap::Args)]
@@ -90,8 +90,12 @@ impl ProviderArgs {
     }
 }
 
-fn load(host: &Host, manifest: &PathBuf) -> anyhow::Result<String> {
-    Ok(host.load(manifest)?.name().to_owned())
+/// A host under the command's grants and `--config` keys, with the plugin of `manifest`
+/// loaded; returns it and the plugin's name.
+fn load(grants: &GrantArgs, manifest: LoadedManifest) -> anyhow::Result<(Host, String)> {
+    let host = grants.host_for(manifest.name())?;
+    let name = host.load_manifest(manifest)?.name().to_owned();
+    Ok((host, name))
 }
 
 /// A bare `.wasm`/`.wat` module as a plugin: a manifest made in memory with one action,
@@ -127,14 +131,11 @@ fn bare_module(path: &Path, action: &str) -> anyhow::Result<LoadedManifest> {
 
 pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     let input = parse_json(&args.input, "--input")?;
-    let host = args.grants.host()?;
-    let name = match args.manifest.extension().and_then(|e| e.to_str()) {
-        Some("wasm" | "wat") => {
-            let manifest = bare_module(&args.manifest, &args.action)?;
-            host.load_manifest(manifest)?.name().to_owned()
-        }
-        _ => load(&host, &args.manifest)?,
+    let manifest = match args.manifest.extension().and_then(|e| e.to_str()) {
+        Some("wasm" | "wat") => bare_module(&args.manifest, &args.action)?,
+        _ => load_manifest(&args.manifest)?,
     };
+    let (host, name) = load(&args.grants, manifest)?;
     let result = host.invoke(&name, &args.action, input)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -157,8 +158,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
-    let host = args.grants.host()?;
-    let name = load(&host, &args.manifest)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
     let result = host.get_provider(&name, &args.provider)?;
     match (&result.text, args.json) {
         (Some(text), false) => println!("{text}"),
@@ -169,8 +169,7 @@ pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
 
 pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let payload = parse_json(&args.payload, "--payload")?;
-    let host = args.grants.host()?;
-    let name = load(&host, &args.manifest)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
     let mut outcomes = host.emit(&args.event, payload);
     match outcomes.remove(&name) {
         None => Err(interop_host::PluginError::not_found(format!(

@@ -1,11 +1,13 @@
-//! The grant flags shared by every command that runs plugins: what the host grants, on
-//! top of the defaults (reads inside a plugin's own directory, 64 MiB, 10 s per call).
+//! The flags shared by every command that runs plugins: what the host grants, on top of
+//! the defaults (reads inside a plugin's own directory, 64 MiB, 10 s per call), and the
+//! plugin's configuration keys the host sets (`--config K=V`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use interop_host::Host;
+use serde_json::Value;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GrantArgs {
@@ -41,6 +43,22 @@ pub struct GrantArgs {
     /// less, never more.
     #[arg(long, value_name = "MS")]
     timeout: Option<u64>,
+    /// Set the plugin's config key K to V, over its manifest's `config` (repeatable). V is
+    /// parsed as JSON (`3`, `true`, '{"a": 1}'), else taken as a string.
+    #[arg(long = "config", value_name = "K=V", value_parser = parse_config)]
+    config: Vec<(String, Value)>,
+}
+
+/// `K=V` of `--config`: the key, and V as JSON or else as a string.
+fn parse_config(text: &str) -> Result<(String, Value), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: expected KEY=VALUE"))?;
+    if key.is_empty() {
+        return Err(format!("`{text}`: the key before `=` is empty"));
+    }
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+    Ok((key.to_owned(), value))
 }
 
 impl GrantArgs {
@@ -84,10 +102,52 @@ impl GrantArgs {
         Ok(())
     }
 
-    /// A host with every backend and these grants.
-    pub fn host(&self) -> anyhow::Result<Host> {
+    /// A host with every backend and these grants, which sets the `--config` keys of
+    /// the plugin named `plugin`.
+    pub fn host_for(&self, plugin: &str) -> anyhow::Result<Host> {
+        self.host_for_each(&[plugin])
+    }
+
+    /// A host with every backend and these grants, which sets the `--config` keys of
+    /// each plugin of `plugins`.
+    pub fn host_for_each(&self, plugins: &[&str]) -> anyhow::Result<Host> {
         let mut host = Host::new();
         self.apply(&mut host)?;
+        for plugin in plugins {
+            for (key, value) in &self.config {
+                host.set_config(*plugin, key, value.clone());
+            }
+        }
         Ok(host)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::parse_config;
+
+    #[test]
+    fn a_config_value_is_json_when_it_parses_and_a_string_otherwise() {
+        assert_eq!(parse_config("times=3").unwrap(), ("times".into(), json!(3)));
+        assert_eq!(
+            parse_config("greeting=Hi there").unwrap(),
+            ("greeting".into(), json!("Hi there"))
+        );
+        assert_eq!(
+            parse_config("opts={\"a\": [1]}").unwrap(),
+            ("opts".into(), json!({"a": [1]}))
+        );
+        assert_eq!(
+            parse_config("url=a=b").unwrap(),
+            ("url".into(), json!("a=b"))
+        );
+    }
+
+    #[test]
+    fn a_config_flag_without_a_key_is_refused() {
+        assert!(parse_config("novalue").unwrap_err().contains("KEY=VALUE"));
+        assert!(parse_config("=3").unwrap_err().contains("empty"));
     }
 }

@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let requested = Policy::from_manifest(&loaded)?;
-    let services = args.grants.host()?.services_for(&loaded)?;
+    let services = args.grants.host_for(&m.name)?.services_for(&loaded)?;
     let granted = services.policy();
     println!("{} {}", m.name, m.version);
     if let Some(d) = &m.description {
@@ -105,6 +105,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         for name in &missing.env {
             println!("  env:     {name}  [--allow-env {name}]");
+        }
+    }
+    if !services.config().is_empty() {
+        println!("config (the manifest's, with --config over it):");
+        for (key, value) in services.config() {
+            println!("  {key} = {value}");
         }
     }
     println!("limits (the manifest may lower the host's, never raise them):");

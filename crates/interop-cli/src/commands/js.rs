@@ -1,5 +1,5 @@
 //! `interop js`: try JavaScript in interop's V8 (`interop js eval '[1, 2].map(x => x * 2)'`)
-//! or call a Node module's export in a `node` subprocess (seed 000:
+//! or call a Node module's export in a `node` subprocess
 //! `interop js call examples/plugins/node-bridge/example.js add 2 3` prints 5).
 
 use std::path::PathBuf;

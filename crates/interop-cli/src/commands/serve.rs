@@ -43,9 +43,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, Some(address)) => Listen::Tcp(address),
         (None, None) => Listen::Stdio,
     };
-    let host = args.grants.host()?;
-    for path in &args.load {
-        host.load(path)?;
+    // `--config` keys go to the plugins loaded at start-up (those loaded later by a client
+    // get their manifest's config).
+    let manifests = args
+        .load
+        .iter()
+        .map(interop_protocol::load_manifest)
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<&str> = manifests.iter().map(|m| m.name()).collect();
+    let host = args.grants.host_for_each(&names)?;
+    for manifest in manifests {
+        host.load_manifest(manifest)?;
     }
     let mut options = ServeOptions::new(listen);
     options.token = args.token.or_else(|| std::env::var(TOKEN_VARIABLE).ok());

@@ -1,5 +1,5 @@
 //! `interop wasm-call`: calls a module's export with numbers and prints what it returns
-//! (seed 000: `interop wasm-call examples/plugins/wat-add/add.wat add 2 3` prints 5).
+//! (`interop wasm-call examples/plugins/wat-add/add.wat add 2 3` prints 5).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

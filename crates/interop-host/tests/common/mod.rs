@@ -1,6 +1,8 @@
 //! Small wasm plugins written as WebAssembly text, for the host's own tests.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod polyglot;
+
 use std::path::{Path, PathBuf};
 
 /// A module whose export `run` outputs the JSON string `text`, after sleeping `sleep_ms`

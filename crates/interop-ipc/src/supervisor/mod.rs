@@ -531,6 +531,7 @@ impl Supervisor {
                     "protocolVersion": PROTOCOL_VERSION,
                     "plugin": name,
                     "host": "interop",
+                    "config": self.services.config(),
                 })),
                 Some(self.config.start_timeout),
             )

@@ -43,10 +43,11 @@ pub fn manifest(name: &str) -> LoadedManifest {
     load_manifest(sample(name).join("plugin.json")).expect("sample manifest")
 }
 
-/// Services granting the plugin what its manifest requests: the one place tests get
-/// their permissions from.
+/// Services granting the plugin what its manifest requests, with its manifest's config:
+/// the one place tests get their permissions from.
 pub fn trusting_services(loaded: &LoadedManifest) -> HostServices {
     HostServices::new(Policy::from_manifest(loaded).expect("policy"))
+        .with_config(loaded.manifest.config.clone())
 }
 
 /// Loads sample `name` with its own policy; returns the plugin, its services and what its

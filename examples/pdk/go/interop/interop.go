@@ -26,6 +26,9 @@ func ftLog(level int32, ptr unsafe.Pointer, length uint32)
 //go:wasmimport env ft_get_env
 func ftGetEnv(keyPtr unsafe.Pointer, keyLen uint32) int32
 
+//go:wasmimport env ft_config_get
+func ftConfigGet(keyPtr unsafe.Pointer, keyLen uint32) int32
+
 //go:wasmimport env ft_return_buffer_read
 func ftReturnBufferRead(outPtr unsafe.Pointer, outLen uint32) int32
 
@@ -107,6 +110,16 @@ func GetEnv(name string) (string, bool) {
 		return "", false
 	}
 	return string(takeReturnBuffer(n)), true
+}
+
+// Config returns the JSON of the plugin's config value key (the manifest's config with
+// the host's overrides), if the config has that key.
+func Config(key string) ([]byte, bool) {
+	n := ftConfigGet(strPtr(key), uint32(len(key)))
+	if n < 0 {
+		return nil, false
+	}
+	return takeReturnBuffer(n), true
 }
 
 // Input returns the call's input as JSON: the action's input, {"memory", "state"} for

@@ -1,4 +1,4 @@
-//! A guest written exactly as seed 003 ("Writing WASM Extensions") writes one: the raw
+//! A guest written exactly as the "Writing WASM Extensions" guide writes one: the raw
 //! `ft_log`, `ft_get_env` and `ft_return_buffer_read` imports, its logging and env
 //! helpers, and an `on_reload` export for the `config.reload` hook. No PDK: it proves
 //! such guests load and run unchanged.
@@ -44,7 +44,7 @@ fn get_env(key: &str) -> Option<String> {
 pub extern "C" fn on_reload() {
     // Handle config reload
     match get_env("GREETER_PREFIX") {
-        Some(prefix) => log_info(&format!("seed003: reloaded (GREETER_PREFIX={prefix})")),
-        None => log_warn("seed003: reloaded (GREETER_PREFIX not granted or unset)"),
+        Some(prefix) => log_info(&format!("raw-imports: reloaded (GREETER_PREFIX={prefix})")),
+        None => log_warn("raw-imports: reloaded (GREETER_PREFIX not granted or unset)"),
     }
 }

@@ -1,10 +1,10 @@
-// A guest written as seed 003's Go example is written, for standard Go instead of
+// A guest written as the Go example of the "Writing WASM Extensions" guide is written, for standard Go instead of
 // TinyGo (which is in no registry we can reach). One change, which standard Go
 // requires: the export is declared with `//go:wasmexport on_reload` (Go >= 1.24) where
-// the seed, for TinyGo, writes `//export on_reload` (standard Go ignores `//export`
+// the guide, for TinyGo, writes `//export on_reload` (standard Go ignores `//export`
 // outside cgo). The build command changes accordingly:
 //
-//	tinygo build -o main.wasm -target=wasip1 .                         (seed 003)
+//	tinygo build -o main.wasm -target=wasip1 .                         (the guide)
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o main.wasm .  (here)
 package main
 

@@ -1,0 +1,3 @@
+module example.invalid/go-raw-imports
+
+go 1.24

@@ -1,3 +1,0 @@
-module example.invalid/go-seed003
-
-go 1.24
