@@ -8,9 +8,12 @@
 //!   integration tests against them.
 //! - `cargo xtask schema [--check]`: regenerate (or check) `plugin.schema.json`.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+//! - `cargo xtask bench`: every benchmark, and the tables of `docs/benchmarks.md` (not in
+//!   CI: it takes minutes and wants a quiet machine).
 //!
 //! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`).
 
+mod bench;
 mod ffi;
 mod ipc;
 mod js;
@@ -49,6 +52,8 @@ enum Command {
     },
     /// rustfmt --check and clippy -D warnings.
     Lint,
+    /// Run every benchmark and write the tables of docs/benchmarks.md.
+    Bench,
 }
 
 fn main() -> Result<()> {
@@ -64,6 +69,7 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
+        Command::Bench => bench::bench(),
     }
 }
 
