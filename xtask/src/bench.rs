@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::util::{cargo, root, step};
 
 /// What `docs/benchmarks.md` says produced its tables.
-pub const COMMAND: &str = "cargo xtask bench";
+const COMMAND: &str = "cargo xtask bench";
 
 const BEGIN: &str = "<!-- cargo xtask bench: generated tables begin -->";
 const END: &str = "<!-- cargo xtask bench: generated tables end -->";
@@ -310,24 +310,45 @@ const ROWS: &[Row] = &[
     ),
 ];
 
-/// `cargo xtask bench`.
-pub fn bench() -> Result<()> {
-    crate::build_plugins()?;
-    step("the interop runner for the isolated FFI row (release)");
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "interop-cli",
-        "--features",
-        "ffi,ipc",
-    ])?;
+/// `cargo xtask bench`, of every package or of `packages` only; with `no_run`, only the
+/// tables, from criterion's latest results.
+pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
     let target = target_dir();
+    if no_run {
+        let now = load_average();
+        let results = read_results(&target.join("criterion"), SystemTime::UNIX_EPOCH)?;
+        let how = format!(
+            "Written by `{COMMAND} --no-run` from criterion's latest results (`cargo bench` \
+             run by hand, each bench's own measurement settings). Load average (1, 5, 15 \
+             min) when written: {now}.\n"
+        );
+        return write_tables(&tables(&results, &how), results.len());
+    }
+    crate::build_plugins()?;
     let runner = target.join("release/interop");
+    if packages.is_empty() || packages.iter().any(|p| p == "interop-ffi") {
+        step("the interop runner for the isolated FFI row (release)");
+        cargo(&[
+            "build",
+            "--release",
+            "-p",
+            "interop-cli",
+            "--features",
+            "ffi,ipc",
+        ])?;
+    }
     let before = load_average();
     let started = SystemTime::now();
-    step("cargo bench (every benchmark of the workspace, short measurement times)");
-    let mut args = vec!["bench", "--workspace", "--benches", "--"];
+    step("cargo bench (short measurement times)");
+    let mut args: Vec<&str> = vec!["bench"];
+    if packages.is_empty() {
+        args.push("--workspace");
+    }
+    for package in packages {
+        args.extend(["-p", package]);
+    }
+    // Bench targets only: a library's test harness would refuse criterion's options.
+    args.extend(["--bench", "*", "--"]);
     args.extend(CRITERION_ARGS);
     let status = std::process::Command::new(env_cargo())
         .args(&args)
@@ -340,11 +361,19 @@ pub fn bench() -> Result<()> {
     }
     let after = load_average();
     let results = read_results(&target.join("criterion"), started)?;
-    let tables = tables(&results, &before, &after);
+    let how = format!(
+        "Produced by `{COMMAND}` (criterion, release build; {} s measurement, {} samples per \
+         benchmark). Load average (1, 5, 15 min) before the run: {before}; after: {after}.\n",
+        CRITERION_ARGS[3], CRITERION_ARGS[5]
+    );
+    write_tables(&tables(&results, &how), results.len())
+}
+
+fn write_tables(tables: &str, results: usize) -> Result<()> {
     let path = root().join("docs/benchmarks.md");
     let doc = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, splice(&doc, &tables))?;
-    println!("wrote {} ({} results)", path.display(), results.len());
+    std::fs::write(&path, splice(&doc, tables))?;
+    println!("wrote {} ({results} results)", path.display());
     Ok(())
 }
 
@@ -433,12 +462,9 @@ fn per_sec(per: f64, ns: f64) -> String {
     }
 }
 
-fn tables(results: &BTreeMap<String, f64>, before: &str, after: &str) -> String {
-    let mut out = format!(
-        "Produced by `{COMMAND}` (criterion, release build; {} s measurement, {} samples per \
-         benchmark). Load average (1, 5, 15 min) before the run: {before}; after: {after}.\n",
-        CRITERION_ARGS[3], CRITERION_ARGS[5]
-    );
+/// The tables of `results`, after `how` (what produced them).
+fn tables(results: &BTreeMap<String, f64>, how: &str) -> String {
+    let mut out = how.to_owned();
     let mut section = "";
     for row in ROWS {
         if row.section != section {

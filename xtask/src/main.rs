@@ -53,7 +53,16 @@ enum Command {
     /// rustfmt --check and clippy -D warnings.
     Lint,
     /// Run every benchmark and write the tables of docs/benchmarks.md.
-    Bench,
+    Bench {
+        /// Only the benchmarks of these packages (`-p interop-wasm`); the other rows
+        /// then say "not measured in this run".
+        #[arg(short = 'p', long = "package")]
+        packages: Vec<String>,
+        /// Write the tables from criterion's latest results without running anything
+        /// (after `cargo bench` by hand).
+        #[arg(long)]
+        no_run: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -69,7 +78,7 @@ fn main() -> Result<()> {
         }
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
-        Command::Bench => bench::bench(),
+        Command::Bench { packages, no_run } => bench::bench(&packages, no_run),
     }
 }
 

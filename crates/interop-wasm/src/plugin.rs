@@ -155,16 +155,18 @@ impl WasmPlugin {
             Ok(live) => live,
             Err(Refused::Closed) => return Err(unloaded(&self.manifest)),
             Err(Refused::Failed(e)) => return Err(e),
-            Err(Refused::Busy) => return Err(PluginError::limit(
-                "queue",
-                format!(
+            Err(Refused::Busy) => {
+                return Err(PluginError::limit(
+                    "queue",
+                    format!(
                     "{}: all {} instances of the plugin stayed busy for its time limit of {} ms",
                     what(),
                     self.pool.size(),
                     policy.timeout.as_millis()
                 ),
-            )
-            .in_plugin(&policy.plugin)),
+                )
+                .in_plugin(&policy.plugin))
+            }
         };
         let func = live.funcs.get(handler).cloned().ok_or_else(|| {
             PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))

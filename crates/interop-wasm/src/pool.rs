@@ -26,6 +26,9 @@ struct Slots<T> {
     idle: Vec<T>,
     /// Instances that exist, idle or in a call.
     live: usize,
+    /// Calls waiting for an instance. Waking a condition variable is a system call even
+    /// when no one waits (std's futex), which would be most of a short call's cost.
+    waiting: usize,
     closed: bool,
 }
 
@@ -48,6 +51,7 @@ impl<T> Pool<T> {
             slots: Mutex::new(Slots {
                 idle: vec![first],
                 live: 1,
+                waiting: 0,
                 closed: false,
             }),
             returned: Condvar::new(),
@@ -76,7 +80,7 @@ impl<T> Pool<T> {
         wait: Duration,
         make: impl FnOnce() -> Result<T, PluginError>,
     ) -> Result<Lease<'_, T>, Refused> {
-        let deadline = Instant::now() + wait;
+        let mut deadline = None;
         let mut slots = self.lock();
         loop {
             if slots.closed {
@@ -102,23 +106,36 @@ impl<T> Pool<T> {
                     }
                 };
             }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + wait);
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(Refused::Busy);
             }
+            slots.waiting += 1;
             slots = self
                 .returned
                 .wait_timeout(slots, left)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+            slots.waiting -= 1;
         }
     }
 
     /// One instance fewer exists (it was dropped, or never made): a waiting call may
     /// make one.
     fn forget_one(&self) {
-        self.lock().live -= 1;
-        self.returned.notify_one();
+        let mut slots = self.lock();
+        slots.live -= 1;
+        self.wake_one(slots);
+    }
+
+    /// Wakes one waiting call, if any.
+    fn wake_one(&self, slots: MutexGuard<'_, Slots<T>>) {
+        let waiting = slots.waiting > 0;
+        drop(slots);
+        if waiting {
+            self.returned.notify_one();
+        }
     }
 
     fn give_back(&self, instance: T) {
@@ -130,8 +147,7 @@ impl<T> Pool<T> {
             return;
         }
         slots.idle.push(instance);
-        drop(slots);
-        self.returned.notify_one();
+        self.wake_one(slots);
     }
 
     /// Drops the idle instances and refuses calls from now on; instances in a call are
