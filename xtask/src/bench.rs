@@ -143,7 +143,7 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
-        "load from the memory cache, from bytes (SHA-256 once)",
+        "load from the memory cache, from bytes (their SHA-256 is the key)",
         "load/memory_cache_bytes",
         None,
         Target::Ns(5_000.0),
