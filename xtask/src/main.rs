@@ -11,11 +11,14 @@
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
 //! - `cargo xtask node-build` / `node-test`: build the Node package (`bindings/node`) / and
 //!   run its `node --test` suite.
+//! - `cargo xtask bench`: every benchmark, and the tables of `docs/benchmarks.md` (not in
+//!   CI: it takes minutes and wants a quiet machine).
 //!
 //! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
 //! the Node package (`node.rs`) and the Python package (`python.rs`: a venv under the
 //! build tree, pytest) theirs.
 
+mod bench;
 mod ffi;
 mod ipc;
 mod js;
@@ -65,6 +68,17 @@ enum Command {
     NodeBuild,
     /// Build the sample plugins and the Node addon, then run `node --test` on it.
     NodeTest,
+    /// Run every benchmark and write the tables of docs/benchmarks.md.
+    Bench {
+        /// Only the benchmarks of these packages (`-p interop-wasm`); the other rows
+        /// then say "not measured in this run".
+        #[arg(short = 'p', long = "package")]
+        packages: Vec<String>,
+        /// Write the tables from criterion's latest results without running anything
+        /// (after `cargo bench` by hand).
+        #[arg(long)]
+        no_run: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -87,6 +101,7 @@ fn main() -> Result<()> {
             build_plugins()?;
             node::test()
         }
+        Command::Bench { packages, no_run } => bench::bench(&packages, no_run),
     }
 }
 

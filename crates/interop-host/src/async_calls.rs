@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use interop_protocol::{ActionResult, PluginError, ProviderResult};
+use interop_protocol::{ActionResult, Plugin, PluginError, ProviderResult};
 
 use crate::{Host, HostError};
 
@@ -33,6 +33,22 @@ impl Default for Concurrency {
         Concurrency {
             max_in_flight: 16,
             max_queued: 1024,
+        }
+    }
+}
+
+impl Concurrency {
+    /// These limits for `plugin`: no more calls in flight than it runs at once (a wasm
+    /// plugin's instance pool, [`Plugin::parallel_calls`]), so that a call the pool could
+    /// not serve waits here, without holding a blocking thread.
+    pub fn for_plugin(self, plugin: &dyn Plugin) -> Concurrency {
+        let max_in_flight = match plugin.parallel_calls() {
+            Some(parallel) => self.max_in_flight.min(parallel.max(1)),
+            None => self.max_in_flight,
+        };
+        Concurrency {
+            max_in_flight,
+            ..self
         }
     }
 }

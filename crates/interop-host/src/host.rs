@@ -206,7 +206,7 @@ impl Host {
         let entry = Entry::new(
             plugin.clone(),
             Some(manifest),
-            Limiter::new(self.concurrency),
+            Limiter::new(self.concurrency.for_plugin(plugin.as_ref())),
         )
         .inspect_err(|_| {
             let _ = plugin.unload();
@@ -247,7 +247,8 @@ impl Host {
     /// as one written in Rust) under its manifest's name, to be called like any other.
     pub fn register_builtin(&self, plugin: Arc<dyn Plugin>) -> Result<(), HostError> {
         let name = plugin.name().to_owned();
-        let entry = Entry::new(plugin, None, Limiter::new(self.concurrency))?;
+        let limiter = Limiter::new(self.concurrency.for_plugin(plugin.as_ref()));
+        let entry = Entry::new(plugin, None, limiter)?;
         self.insert(name, entry)
     }
 

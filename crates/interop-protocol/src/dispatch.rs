@@ -86,6 +86,12 @@ pub trait Handlers: Send + Sync {
     fn engine_memory(&self) -> Option<u64> {
         None
     }
+
+    /// How many calls the plugin runs at once at most, where the backend bounds it (the
+    /// size of a wasm plugin's instance pool); see [`Plugin::parallel_calls`].
+    fn parallel_calls(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// `{"memory", "state", "options"}` of an action, when it carries any of them.
@@ -156,6 +162,10 @@ impl<H: Handlers> Plugin for H {
 
     fn memory_bytes(&self) -> Option<u64> {
         self.engine_memory()
+    }
+
+    fn parallel_calls(&self) -> Option<usize> {
+        Handlers::parallel_calls(self)
     }
 }
 

@@ -50,6 +50,14 @@ pub trait Plugin: Send + Sync {
     fn memory_bytes(&self) -> Option<u64> {
         None
     }
+
+    /// How many calls the plugin runs at once at most, where its backend bounds it (a
+    /// wasm plugin: the size of its instance pool; more calls wait for an instance). The
+    /// host's per-plugin limiter admits no more than this many async calls at once, so
+    /// that they wait in the async queue rather than on a blocking thread.
+    fn parallel_calls(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The error every backend returns for an action the manifest does not declare.

@@ -3,9 +3,11 @@
 //! - `call`: a no-op export through a raw `TypedFunc`, and the same export as an interop
 //!   action (`Plugin::invoke`);
 //! - `json_1kib`: a 1 KiB JSON document in and out of an echo action;
-//! - `load`: compiling a module, loading it from the `.cwasm` disk cache, and from memory;
+//! - `load` (the Rust greeter sample, about 120 KiB): compiling, the `.cwasm` disk cache
+//!   next to raw wasmtime's `deserialize_file`, the memory cache from bytes and from a
+//!   known file, and loading one more copy of a plugin whose module is cached;
 //! - `instantiate`: a fresh instance with on-demand allocation and with the pooling
-//!   allocator.
+//!   allocator, next to raw wasmtime in the same mode.
 //!
 //! `cargo bench -p interop-wasm --bench wasm` (results in docs/benchmarks.md).
 
@@ -101,8 +103,24 @@ fn call(c: &mut Criterion) {
     group.finish();
 }
 
+/// The module of the Rust greeter sample (about 120 KiB of wasm), which
+/// `cargo xtask build-plugins` builds: the load rows use a module of a real size.
+fn greeter() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plugins/rust-greeter");
+    let found = dir.join("dist/greeter.wasm").is_file().then_some(dir);
+    if found.is_none() {
+        eprintln!("the load rows need the sample plugins: cargo xtask build-plugins");
+    }
+    found
+}
+
 fn load(c: &mut Criterion) {
-    let wasm = guest_wasm();
+    let Some(greeter_dir) = greeter() else {
+        return;
+    };
+    let wasm_path = greeter_dir.join("dist/greeter.wasm");
+    let wasm = std::fs::read(&wasm_path).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let backend = WasmBackend::builder().cache_dir(cache.path()).build();
     let clear_disk = || {
@@ -129,8 +147,41 @@ fn load(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    group.bench_function("memory_cache", |b| {
+    // Raw wasmtime reading a module it serialized to a file, with the engine interop
+    // uses (epoch interruption).
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let raw_file = cache.path().join("raw.cwasm-raw");
+    let serialized = wasmtime::Module::new(&engine, &wasm)
+        .unwrap()
+        .serialize()
+        .unwrap();
+    std::fs::write(&raw_file, serialized).unwrap();
+    group.bench_function("raw_wasmtime_deserialize_file", |b| {
+        // SAFETY: the file was written just above by `serialize` of the same engine.
+        b.iter(|| {
+            black_box(unsafe { wasmtime::Module::deserialize_file(&engine, &raw_file) }.unwrap())
+        })
+    });
+    group.bench_function("memory_cache_bytes", |b| {
         b.iter(|| assert_eq!(backend.prepare(&wasm).unwrap(), CacheSource::Memory))
+    });
+    backend.prepare_file(&wasm_path).unwrap();
+    group.bench_function("memory_cache_file", |b| {
+        b.iter(|| {
+            assert_eq!(
+                backend.prepare_file(&wasm_path).unwrap(),
+                CacheSource::Memory
+            )
+        })
+    });
+    // One more copy of a plugin whose module is cached: module lookup, handler checks,
+    // linking (cached), WASI template and the first instance.
+    let loaded = interop_protocol::load_manifest(greeter_dir.join("plugin.json")).unwrap();
+    let services = HostServices::new(Policy::from_manifest(&loaded).unwrap());
+    group.bench_function("plugin_cached", |b| {
+        b.iter(|| black_box(backend.load_plugin(&loaded, services.clone()).unwrap()))
     });
     group.finish();
 }
@@ -138,31 +189,39 @@ fn load(c: &mut Criterion) {
 fn instantiate(c: &mut Criterion) {
     let wasm = guest_wasm();
     let mut group = c.benchmark_group("instantiate");
-    for (name, backend) in [
-        (
-            "on_demand",
-            WasmBackend::builder().without_disk_cache().build(),
-        ),
-        (
-            "pooled",
-            WasmBackend::builder()
-                .without_disk_cache()
-                .pooling(64)
-                .build(),
-        ),
-    ] {
-        let services = HostServices::new(Policy::new("bench", "."));
-        backend
-            .open_module_bytes(&wasm, "bench.wasm".as_ref(), services.clone())
-            .unwrap();
-        group.bench_function(name, |b| {
+    for (name, pooling) in [("on_demand", None), ("pooled", Some(64))] {
+        // Raw wasmtime in the same mode: a store and an instance from an `InstancePre`
+        // (imports defined as traps, no WASI context).
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        if pooling.is_some() {
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::pooling());
+        }
+        let engine = wasmtime::Engine::new(&config).unwrap();
+        let module = wasmtime::Module::new(&engine, &wasm).unwrap();
+        let mut linker = wasmtime::Linker::<()>::new(&engine);
+        linker.define_unknown_imports_as_traps(&module).unwrap();
+        let pre = linker.instantiate_pre(&module).unwrap();
+        group.bench_function(format!("raw_wasmtime_{name}"), |b| {
             b.iter(|| {
-                black_box(
-                    backend
-                        .open_module_bytes(&wasm, "bench.wasm".as_ref(), services.clone())
-                        .unwrap(),
-                )
+                let mut store = wasmtime::Store::new(&engine, ());
+                black_box(pre.instantiate(&mut store).unwrap());
+                store
             })
+        });
+        // interop: a fresh instance of an opened module (store, limits, WASI context from
+        // the plugin's template, `_initialize` if any).
+        let mut builder = WasmBackend::builder().without_disk_cache();
+        if let Some(slots) = pooling {
+            builder = builder.pooling(slots);
+        }
+        let backend = builder.build();
+        let services = HostServices::new(Policy::new("bench", "."));
+        let module = backend
+            .open_module_bytes(&wasm, "bench.wasm".as_ref(), services)
+            .unwrap();
+        group.bench_function(format!("interop_{name}"), |b| {
+            b.iter(|| module.reset().unwrap())
         });
     }
     group.finish();

@@ -1,19 +1,19 @@
 //! [`WasmBackend`]: the engines, the linker, the module cache, and loading plugins.
 
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
-use interop_sandbox::{Backend, HostServices, Policy};
-use wasmtime::Module;
-
-use crate::cache::{CacheSource, CacheStats, ModuleCache};
+use crate::cache::{CacheSource, CacheStats, Compiled, FileId, ModuleCache};
 use crate::command;
 use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
+use crate::pool::MAX_INSTANCES_PER_PLUGIN;
+use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_sandbox::{Backend, HostServices, Policy};
 
 /// Largest module file read, in bytes (a large real guest is tens of MiB).
 pub const MAX_MODULE_BYTES: u64 = 256 * 1024 * 1024;
@@ -28,6 +28,7 @@ type Lazy = OnceLock<Result<Arc<Runtime>, String>>;
 
 struct Shared {
     pooling: Option<u32>,
+    instances_per_plugin: usize,
     plain: Lazy,
     fuel: Lazy,
     cache: ModuleCache,
@@ -55,6 +56,7 @@ impl std::fmt::Debug for WasmBackend {
         f.debug_struct("WasmBackend")
             .field("cache_dir", &self.shared.cache.dir())
             .field("pooling", &self.shared.pooling)
+            .field("instances_per_plugin", &self.shared.instances_per_plugin)
             .field("cache", &self.cache_stats())
             .finish()
     }
@@ -67,6 +69,7 @@ pub struct WasmBackendBuilder {
     disk_cache: bool,
     memory_capacity: usize,
     pooling: Option<u32>,
+    instances_per_plugin: usize,
 }
 
 impl WasmBackendBuilder {
@@ -99,6 +102,16 @@ impl WasmBackendBuilder {
         self
     }
 
+    /// How many instances each plugin may have, so that as many calls to one plugin run
+    /// in parallel (default [`default_instances_per_plugin`]: the number of cores, at most
+    /// 16; bounded by 64). Instances are made only when calls overlap, and each has its own
+    /// memory under the plugin's memory limit, so a plugin may hold up to this many times
+    /// its limit. With the pooling allocator each instance takes one of its slots.
+    pub fn instances_per_plugin(mut self, instances: usize) -> Self {
+        self.instances_per_plugin = instances.clamp(1, MAX_INSTANCES_PER_PLUGIN);
+        self
+    }
+
     /// The backend.
     pub fn build(self) -> WasmBackend {
         let dir = if self.disk_cache {
@@ -109,12 +122,22 @@ impl WasmBackendBuilder {
         WasmBackend {
             shared: Arc::new(Shared {
                 pooling: self.pooling,
+                instances_per_plugin: self.instances_per_plugin,
                 plain: OnceLock::new(),
                 fuel: OnceLock::new(),
                 cache: ModuleCache::new(dir, self.memory_capacity),
             }),
         }
     }
+}
+
+/// Instances per plugin unless configured otherwise: the cores this process may use, at
+/// most 16 (a pool larger than the cores adds memory, not throughput).
+pub fn default_instances_per_plugin() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16)
 }
 
 /// `$INTEROP_CACHE_DIR`, else `$XDG_CACHE_HOME/interop/wasm`, else `~/.cache/interop/wasm`.
@@ -136,13 +159,14 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 impl WasmBackend {
     /// A builder with the defaults: disk cache in [`default_cache_dir`], 64 modules in
-    /// memory, instances allocated on demand.
+    /// memory, instances allocated on demand, [`default_instances_per_plugin`].
     pub fn builder() -> WasmBackendBuilder {
         WasmBackendBuilder {
             cache_dir: None,
             disk_cache: true,
             memory_capacity: DEFAULT_MEMORY_CACHE_CAPACITY,
             pooling: None,
+            instances_per_plugin: default_instances_per_plugin(),
         }
     }
 
@@ -181,21 +205,25 @@ impl WasmBackend {
         .map_err(PluginError::internal)
     }
 
-    /// The compiled module of `bytes` (binary wasm or `.wat` text) for the engine
-    /// `runtime`, from the cache or compiled now.
-    pub(crate) fn compiled(
+    /// The compiled module of `bytes` (binary wasm or `.wat` text, read from `file` if it
+    /// was a file) for the engine `runtime`, from the cache or compiled now.
+    fn compiled(
         &self,
         runtime: &Runtime,
         bytes: &[u8],
         origin: &Path,
-    ) -> Result<(Module, CacheSource), PluginError> {
-        self.shared.cache.get(&runtime.slot, bytes).map_err(|e| {
-            PluginError::parse(format!(
-                "`{}` is not a valid WebAssembly module: {}",
-                origin.display(),
-                first_line(&e)
-            ))
-        })
+        file: Option<FileId>,
+    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+        self.shared
+            .cache
+            .get(&runtime.slot, bytes, file)
+            .map_err(|e| {
+                PluginError::parse(format!(
+                    "`{}` is not a valid WebAssembly module: {}",
+                    origin.display(),
+                    first_line(&e)
+                ))
+            })
     }
 
     /// Compiles `bytes` (binary wasm or `.wat` text), or finds them in the cache, and says
@@ -203,7 +231,16 @@ impl WasmBackend {
     /// and measuring it.
     pub fn prepare(&self, bytes: &[u8]) -> Result<CacheSource, PluginError> {
         let runtime = self.runtime(false)?;
-        Ok(self.compiled(&runtime, bytes, Path::new("<bytes>"))?.1)
+        Ok(self
+            .compiled(&runtime, bytes, Path::new("<bytes>"), None)?
+            .1)
+    }
+
+    /// As [`prepare`](Self::prepare) for the module file at `path`: a file loaded before
+    /// and unchanged since is found in memory without being read.
+    pub fn prepare_file(&self, path: impl AsRef<Path>) -> Result<CacheSource, PluginError> {
+        let runtime = self.runtime(false)?;
+        Ok(self.compiled_file(&runtime, path.as_ref())?.1)
     }
 
     /// Loads the plugin `manifest` describes (as [`Backend::load`], with the concrete type).
@@ -221,24 +258,46 @@ impl WasmBackend {
             .in_plugin(name));
         };
         let path = manifest.resolve(&wasm.wasm_path);
-        let bytes = read_module(&path).map_err(|e| e.in_plugin(&name))?;
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (module, source) = self
-            .compiled(&runtime, &bytes, &path)
+        let (compiled, source) = self
+            .compiled_file(&runtime, &path)
             .map_err(|e| e.in_plugin(&name))?;
         tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
-        WasmPlugin::new(manifest.manifest.clone(), path, runtime, &module, services)
+        WasmPlugin::new(
+            manifest.manifest.clone(),
+            path,
+            runtime,
+            &compiled,
+            services,
+            self.shared.instances_per_plugin,
+        )
+    }
+
+    /// The compiled module of the file at `path`: without reading it when the same
+    /// unchanged file was loaded before and its module is still in memory.
+    fn compiled_file(
+        &self,
+        runtime: &Runtime,
+        path: &Path,
+    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+        let (file, id) = open_module(path)?;
+        if let Some(compiled) = self.shared.cache.get_known(&runtime.slot, &id) {
+            return Ok((compiled, CacheSource::Memory));
+        }
+        let bytes = read_open_module(file, path, id)?;
+        self.compiled(runtime, &bytes, path, Some(id))
     }
 
     /// Opens a module for calling its exports directly (`add.wat`'s `add`), with no
     /// permissions and the default limits.
     pub fn open_module(&self, path: impl AsRef<Path>) -> Result<WasmModule, PluginError> {
         let path = path.as_ref();
-        let bytes = read_module(path)?;
         let name = module_name(path);
         let dir = path.parent().unwrap_or(Path::new("."));
         let services = HostServices::new(Policy::new(&name, dir));
-        self.open_module_bytes(&bytes, path, services)
+        let runtime = self.runtime(false)?;
+        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        WasmModule::new(runtime, &compiled, path, services)
     }
 
     /// Compiles a module from WebAssembly text and opens it for calling its exports, with
@@ -269,8 +328,8 @@ impl WasmBackend {
         services: HostServices,
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (module, _) = self.compiled(&runtime, bytes, origin)?;
-        WasmModule::new(runtime, &module, origin, services)
+        let (compiled, _) = self.compiled(&runtime, bytes, origin, None)?;
+        WasmModule::new(runtime, &compiled, origin, services)
     }
 
     /// Runs a WASI command module (`_start`) with `args` (the first is the program name
@@ -283,10 +342,9 @@ impl WasmBackend {
         services: HostServices,
     ) -> Result<i32, PluginError> {
         let path = path.as_ref();
-        let bytes = read_module(path)?;
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (module, _) = self.compiled(&runtime, &bytes, path)?;
-        command::run_command(&runtime, &module, path, services, args)
+        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        command::run_command(&runtime, &compiled, path, services, args)
     }
 }
 
@@ -326,10 +384,10 @@ pub fn module_name(path: &Path) -> String {
     }
 }
 
-/// Reads a module file, refusing at once anything that is not a regular file (a FIFO or
+/// Opens a module file, refusing at once anything that is not a regular file (a FIFO or
 /// device would block or never end) and anything over [`MAX_MODULE_BYTES`] (before
-/// reading it).
-fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
+/// reading it). Returns it with its identity.
+fn open_module(path: &Path) -> Result<(File, FileId), PluginError> {
     let shown = path.display();
     let file = files::open_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => PluginError::not_found(format!(
@@ -340,25 +398,33 @@ fn read_module(path: &Path) -> Result<Vec<u8>, PluginError> {
         }
         _ => PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}")),
     })?;
-    let read_error = |e: std::io::Error| {
-        PluginError::not_found(format!("cannot read wasm module `{shown}`: {e}"))
-    };
-    let len = file.metadata().map_err(read_error)?.len();
-    let too_big = |len: u64| {
-        PluginError::invalid_input(format!(
-            "wasm module `{shown}` is {len} bytes, over the {MAX_MODULE_BYTES} bytes a module may have"
-        ))
-    };
-    if len > MAX_MODULE_BYTES {
-        return Err(too_big(len));
+    let meta = file.metadata().map_err(|e| read_error(path, e))?;
+    if meta.len() > MAX_MODULE_BYTES {
+        return Err(too_big(path, meta.len()));
     }
+    Ok((file, FileId::of(&meta)))
+}
+
+/// The bytes of a module file opened by [`open_module`].
+fn read_open_module(file: File, path: &Path, id: FileId) -> Result<Vec<u8>, PluginError> {
     // The file may grow while it is read: read one byte past the limit at most.
-    let mut bytes = Vec::with_capacity(len as usize);
+    let mut bytes = Vec::with_capacity(id.len() as usize);
     file.take(MAX_MODULE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+        .map_err(|e| read_error(path, e))?;
     if bytes.len() as u64 > MAX_MODULE_BYTES {
-        return Err(too_big(bytes.len() as u64));
+        return Err(too_big(path, bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+fn read_error(path: &Path, e: std::io::Error) -> PluginError {
+    PluginError::not_found(format!("cannot read wasm module `{}`: {e}", path.display()))
+}
+
+fn too_big(path: &Path, len: u64) -> PluginError {
+    PluginError::invalid_input(format!(
+        "wasm module `{}` is {len} bytes, over the {MAX_MODULE_BYTES} bytes a module may have",
+        path.display()
+    ))
 }

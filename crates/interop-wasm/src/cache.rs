@@ -1,26 +1,48 @@
 //! The two-layer module cache: compiled [`Module`]s in memory (LRU, keyed by the SHA-256
-//! of the wasm bytes and the engine) and `.cwasm` files on disk that survive restarts.
+//! of the wasm bytes and the engine), each with its linked [`InstancePre`] once a plugin
+//! has used it, and `.cwasm` files on disk that survive restarts.
 //!
-//! A disk entry is `<dir>/<sha256(wasm bytes + engine fingerprint + wasmtime version)>.cwasm`
-//! and holds a small header (magic, payload length, SHA-256 of the payload) followed by
-//! wasmtime's serialized module. Deserializing a module is `unsafe` in wasmtime because a
-//! tampered file could contain arbitrary machine code, so a file is deserialized only when
-//! its header, length and hash check out and wasmtime recognises it as a precompiled
-//! module; anything else (truncated, corrupt, stale, foreign) is recompiled and rewritten.
-//! Files are written to a temporary name and renamed, so a reader never sees half a file.
+//! Bytes are hashed once. A module read from a file is also remembered by the file's
+//! identity (device, inode, size, modification and change times, to the nanosecond):
+//! loading the same unchanged file again finds its digest, and so its module, without
+//! reading or hashing it. Any write to the file changes its change time, so a modified
+//! file is read and hashed afresh.
+//!
+//! A disk entry is `<dir>/<key>.cwasm`, the key being the SHA-256 of the wasm bytes, the
+//! engine fingerprint and the wasmtime version. It holds a header (magic, payload length,
+//! the key, and the SHA-256 of the payload written when the file was made) followed by
+//! wasmtime's serialized module. Deserializing is `unsafe` in wasmtime because a tampered
+//! file could contain arbitrary machine code, so a file is used only when it is a regular
+//! file that only its owner may write, its header is intact (magic, the header's own key
+//! equal to the key looked for, the payload as long as the header says) and wasmtime
+//! recognises the payload as its own precompiled module for this engine (it checks its
+//! version and configuration). The payload is not hashed again on each hit: that is what
+//! made a disk hit cost twice wasmtime's own deserialize. The cache directory is trusted
+//! like the program's own files (anyone who can write it could as well replace the
+//! program). Anything else (truncated, foreign, stale, another module's file) is
+//! recompiled and rewritten. Files are written to a temporary name and renamed, so a
+//! reader never sees half a file.
 
 use std::collections::HashMap;
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Engine, Module, Precompiled};
+use wasmtime::{Engine, InstancePre, Linker, Module, Precompiled};
 
 use crate::engine::{hex, EngineSlot, WASMTIME_VERSION};
+use crate::failure::first_line;
+use crate::state::State;
 
-const MAGIC: &[u8; 16] = b"interop-cwasm-v1";
-const HEADER_LEN: usize = MAGIC.len() + 8 + 32;
+const MAGIC: &[u8; 16] = b"interop-cwasm-v2";
+const HEADER_LEN: usize = MAGIC.len() + 8 + 32 + 32;
+
+/// Files remembered by identity; past this many the table starts over (a host loading
+/// that many distinct files pays one hash each again, nothing worse).
+const MAX_IDENTITIES: usize = 4096;
 
 /// How often each cache layer answered. Counters only grow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,12 +68,71 @@ pub enum CacheSource {
     Compiled,
 }
 
-type Key = ([u8; 32], String);
+/// A compiled module and, once some plugin needed it, the module linked against the
+/// engine's linker (the same for every plugin of the engine, so linked once).
+pub(crate) struct Compiled {
+    pub module: Module,
+    linked: OnceLock<Result<InstancePre<State>, String>>,
+}
+
+impl Compiled {
+    fn new(module: Module) -> Arc<Self> {
+        Arc::new(Compiled {
+            module,
+            linked: OnceLock::new(),
+        })
+    }
+
+    /// The module linked by `linker` (the linker of the engine it was compiled for), or
+    /// why it cannot be.
+    pub fn linked(&self, linker: &Linker<State>) -> Result<&InstancePre<State>, &str> {
+        self.linked
+            .get_or_init(|| {
+                linker
+                    .instantiate_pre(&self.module)
+                    .map_err(|e| first_line(&e))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// What identifies a file's contents without reading them: a write changes the change
+/// time (which no one can set back), a replacement the inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileId {
+    /// The size the file had.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn of(meta: &Metadata) -> Self {
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+type Digest32 = [u8; 32];
+type Key = (Digest32, String);
 
 pub(crate) struct ModuleCache {
     dir: Option<PathBuf>,
     capacity: usize,
     memory: Mutex<Lru>,
+    identities: Mutex<HashMap<FileId, Digest32>>,
     memory_hits: AtomicU64,
     disk_hits: AtomicU64,
     compiles: AtomicU64,
@@ -60,7 +141,7 @@ pub(crate) struct ModuleCache {
 
 struct Lru {
     clock: u64,
-    entries: HashMap<Key, (Module, u64)>,
+    entries: HashMap<Key, (Arc<Compiled>, u64)>,
 }
 
 impl ModuleCache {
@@ -72,6 +153,7 @@ impl ModuleCache {
                 clock: 0,
                 entries: HashMap::new(),
             }),
+            identities: Mutex::new(HashMap::new()),
             memory_hits: AtomicU64::new(0),
             disk_hits: AtomicU64::new(0),
             compiles: AtomicU64::new(0),
@@ -101,30 +183,57 @@ impl ModuleCache {
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The compiled module for `bytes` (wasm or wat), from memory, disk, or compiled.
-    pub fn get(&self, slot: &EngineSlot, bytes: &[u8]) -> wasmtime::Result<(Module, CacheSource)> {
-        let digest: [u8; 32] = Sha256::digest(bytes).into();
-        let key = (digest, slot.fingerprint.clone());
-        {
-            let mut lru = self.lock();
-            lru.clock += 1;
-            let now = lru.clock;
-            if let Some((module, used)) = lru.entries.get_mut(&key) {
-                *used = now;
-                self.memory_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok((module.clone(), CacheSource::Memory));
+    fn identities(&self) -> std::sync::MutexGuard<'_, HashMap<FileId, Digest32>> {
+        self.identities.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The module of the unchanged file `file` if it is in memory: no read, no hash.
+    pub fn get_known(&self, slot: &EngineSlot, file: &FileId) -> Option<Arc<Compiled>> {
+        let digest = *self.identities().get(file)?;
+        self.memory_hit(&(digest, slot.fingerprint.clone()))
+    }
+
+    fn memory_hit(&self, key: &Key) -> Option<Arc<Compiled>> {
+        let mut lru = self.lock();
+        lru.clock += 1;
+        let now = lru.clock;
+        let (compiled, used) = lru.entries.get_mut(key)?;
+        *used = now;
+        self.memory_hits.fetch_add(1, Ordering::Relaxed);
+        Some(compiled.clone())
+    }
+
+    /// The compiled module for `bytes` (wasm or wat), from memory, disk, or compiled;
+    /// `file` is where the bytes were read from, remembered for [`Self::get_known`].
+    pub fn get(
+        &self,
+        slot: &EngineSlot,
+        bytes: &[u8],
+        file: Option<FileId>,
+    ) -> wasmtime::Result<(Arc<Compiled>, CacheSource)> {
+        let digest: Digest32 = Sha256::digest(bytes).into();
+        if let Some(file) = file {
+            let mut identities = self.identities();
+            if identities.len() >= MAX_IDENTITIES {
+                identities.clear();
             }
+            identities.insert(file, digest);
         }
-        let file = self.dir.as_ref().map(|dir| {
+        let key = (digest, slot.fingerprint.clone());
+        if let Some(compiled) = self.memory_hit(&key) {
+            return Ok((compiled, CacheSource::Memory));
+        }
+        let disk = self.dir.as_ref().map(|dir| {
             let mut sha = Sha256::new();
             sha.update(digest);
             sha.update(slot.fingerprint.as_bytes());
             sha.update(WASMTIME_VERSION.as_bytes());
-            dir.join(format!("{}.cwasm", hex(&sha.finalize())))
+            let name: Digest32 = sha.finalize().into();
+            (dir.join(format!("{}.cwasm", hex(&name))), name)
         });
-        let (module, source) = match file
-            .as_deref()
-            .and_then(|f| self.read_disk(&slot.engine, f))
+        let (module, source) = match disk
+            .as_ref()
+            .and_then(|(path, name)| self.read_disk(&slot.engine, path, name))
         {
             Some(module) => {
                 self.disk_hits.fetch_add(1, Ordering::Relaxed);
@@ -133,19 +242,20 @@ impl ModuleCache {
             None => {
                 let module = Module::new(&slot.engine, bytes)?;
                 self.compiles.fetch_add(1, Ordering::Relaxed);
-                if let Some(file) = &file {
-                    if let Err(e) = write_disk(&module, file) {
-                        tracing::warn!(target: "interop::wasm", file = %file.display(), "cannot write the module cache: {e}");
+                if let Some((path, name)) = &disk {
+                    if let Err(e) = write_disk(&module, path, name) {
+                        tracing::warn!(target: "interop::wasm", file = %path.display(), "cannot write the module cache: {e}");
                     }
                 }
                 (module, CacheSource::Compiled)
             }
         };
-        self.insert(key, module.clone());
-        Ok((module, source))
+        let compiled = Compiled::new(module);
+        self.insert(key, compiled.clone());
+        Ok((compiled, source))
     }
 
-    fn insert(&self, key: Key, module: Module) {
+    fn insert(&self, key: Key, compiled: Arc<Compiled>) {
         let mut lru = self.lock();
         lru.clock += 1;
         let now = lru.clock;
@@ -159,18 +269,20 @@ impl ModuleCache {
                 lru.entries.remove(&oldest);
             }
         }
-        lru.entries.insert(key, (module, now));
+        lru.entries.insert(key, (compiled, now));
     }
 
     /// A module from a verified cache file, or `None` (missing or rejected).
-    fn read_disk(&self, engine: &Engine, file: &Path) -> Option<Module> {
-        let bytes = std::fs::read(file).ok()?;
-        match verify(&bytes) {
-            Ok(payload) => {
-                // SAFETY: `payload` is exactly what `write_disk` serialized with an engine
-                // of the same fingerprint (the file name says so) and its SHA-256 matches
-                // the one recorded when it was written, so it is wasmtime's own output;
-                // wasmtime still checks its version and configuration while deserializing.
+    fn read_disk(&self, engine: &Engine, file: &Path, key: &Digest32) -> Option<Module> {
+        match read_owned(file)?.and_then(|bytes| verify(&bytes, key).map(|_| ()).map(|()| bytes)) {
+            Ok(bytes) => {
+                let payload = &bytes[HEADER_LEN..];
+                // SAFETY: the file is a regular file only its owner may write, in the
+                // cache directory this backend writes; its header names the key looked
+                // for and the payload has the length recorded when `write_disk` wrote
+                // it from wasmtime's `serialize` with an engine of the same fingerprint.
+                // wasmtime checks its own header, version and configuration while
+                // deserializing.
                 match unsafe { Module::deserialize(engine, payload) } {
                     Ok(module) => return Some(module),
                     Err(e) => self.reject(file, &format!("{e:#}")),
@@ -188,8 +300,22 @@ impl ModuleCache {
     }
 }
 
-/// The serialized module inside a cache file, if the file is intact.
-fn verify(bytes: &[u8]) -> Result<&[u8], &'static str> {
+/// The contents of `file`, or why they are not used; `None` when there is no such file
+/// (or it cannot be read).
+fn read_owned(file: &Path) -> Option<Result<Vec<u8>, &'static str>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(file).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.mode() & 0o022 != 0 {
+        return Some(Err("not a regular file only its owner may write"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut bytes).ok()?;
+    Some(Ok(bytes))
+}
+
+/// The serialized module inside a cache file, if the file is the intact entry of `key`.
+fn verify<'a>(bytes: &'a [u8], key: &Digest32) -> Result<&'a [u8], &'static str> {
     if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not an interop cache file");
     }
@@ -199,8 +325,8 @@ fn verify(bytes: &[u8]) -> Result<&[u8], &'static str> {
     if u64::from_le_bytes(len) != payload.len() as u64 {
         return Err("truncated");
     }
-    if Sha256::digest(payload).as_slice() != &bytes[MAGIC.len() + 8..HEADER_LEN] {
-        return Err("checksum mismatch");
+    if &bytes[MAGIC.len() + 8..MAGIC.len() + 40] != key {
+        return Err("the entry of another module");
     }
     if Engine::detect_precompiled(payload) != Some(Precompiled::Module) {
         return Err("not a precompiled module");
@@ -208,13 +334,22 @@ fn verify(bytes: &[u8]) -> Result<&[u8], &'static str> {
     Ok(payload)
 }
 
-fn write_disk(module: &Module, file: &Path) -> Result<(), Box<dyn std::error::Error>> {
+fn write_disk(
+    module: &Module,
+    file: &Path,
+    key: &Digest32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let payload = module.serialize()?;
     let dir = file.parent().ok_or("cache file has no directory")?;
     std::fs::create_dir_all(dir)?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(key);
+    // Not checked on reads; kept so that a file can be checked by hand
+    // (`tail -c +89 f.cwasm | sha256sum`).
     out.extend_from_slice(&Sha256::digest(&payload));
     out.extend_from_slice(&payload);
     let tmp = dir.join(format!(
@@ -224,10 +359,18 @@ fn write_disk(module: &Module, file: &Path) -> Result<(), Box<dyn std::error::Er
             .unwrap_or("module"),
         std::process::id()
     ));
-    std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, file).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&out));
+    written
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })?;
     Ok(())
 }
 
@@ -236,18 +379,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verify_rejects_truncated_and_tampered_files() {
+    fn verify_rejects_truncated_foreign_and_misplaced_files() {
+        let key = [7u8; 32];
         let mut file = Vec::new();
         file.extend_from_slice(MAGIC);
         file.extend_from_slice(&3u64.to_le_bytes());
+        file.extend_from_slice(&key);
         file.extend_from_slice(&Sha256::digest(b"abc"));
         file.extend_from_slice(b"abc");
-        // Intact header and hash, but not wasmtime's output.
-        assert_eq!(verify(&file), Err("not a precompiled module"));
-        assert_eq!(verify(&file[..file.len() - 1]), Err("truncated"));
-        let mut tampered = file.clone();
-        *tampered.last_mut().unwrap() = b'x';
-        assert_eq!(verify(&tampered), Err("checksum mismatch"));
-        assert_eq!(verify(b"garbage"), Err("not an interop cache file"));
+        // Intact header, but not wasmtime's output.
+        assert_eq!(verify(&file, &key), Err("not a precompiled module"));
+        assert_eq!(verify(&file[..file.len() - 1], &key), Err("truncated"));
+        assert_eq!(
+            verify(&file, &[8u8; 32]),
+            Err("the entry of another module")
+        );
+        assert_eq!(verify(b"garbage", &key), Err("not an interop cache file"));
     }
 }

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
-use wasmtime::{ExternType, Module};
+use wasmtime::ExternType;
 use wasmtime_wasi::I32Exit;
 
+use crate::cache::Compiled;
 use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate_with, prepare};
@@ -19,19 +20,22 @@ use crate::wasi;
 /// [`crate::WasmBackend::run_command`].
 pub(crate) fn run_command(
     runtime: &Runtime,
-    module: &Module,
+    compiled: &Compiled,
     origin: &Path,
     services: HostServices,
     args: &[String],
 ) -> Result<i32, PluginError> {
     let plugin = services.plugin().to_owned();
-    if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
+    if !matches!(
+        compiled.module.get_export("_start"),
+        Some(ExternType::Func(_))
+    ) {
         return Err(PluginError::not_found(
             "the module exports no `_start`: it is not a WASI command (plugins are called with `interop call`)",
         )
         .in_plugin(plugin));
     }
-    let pre = prepare(runtime, module, origin, services.policy())?;
+    let pre = prepare(runtime, compiled, origin, services.policy())?;
     let services = services.for_instance();
     let ctx = wasi::command_ctx(&services, args);
     let stdio = CapturedOutput::new(services.clone());

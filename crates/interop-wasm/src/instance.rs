@@ -1,7 +1,7 @@
 //! Instantiation and every entry into a guest.
 //!
 //! [`prepare`] checks a module against the limits that do not depend on running it and
-//! links it; [`instantiate`] makes a store for one instance (its own host services, so
+//! links it (once per module and engine: the cache keeps the [`InstancePre`]); [`instantiate`] makes a store for one instance (its own host services, so
 //! that its calls have their own deadline, and its limiter), the instance, and runs its
 //! `_initialize`. Every entry into the guest, those two included, goes through [`enter`],
 //! which sets the call's deadline and fuel and reports a failure as the host's error.
@@ -10,45 +10,47 @@ use std::path::Path;
 
 use interop_protocol::PluginError;
 use interop_sandbox::{HostServices, Policy};
-use wasmtime::{Instance, InstancePre, Module, Store};
+use wasmtime::{Instance, InstancePre, Store};
 
+use crate::cache::Compiled;
 use crate::engine::{deadline_ticks, Runtime};
 use crate::failure::{classify, first_line};
 use crate::limits;
 use crate::state::State;
-use crate::wasi;
+use crate::wasi::WasiTemplate;
 
 /// Checks that `module` (read from `origin`) stays within what one instance may define,
 /// and links it against the host API and WASI.
 pub(crate) fn prepare(
     runtime: &Runtime,
-    module: &Module,
+    compiled: &Compiled,
     origin: &Path,
     policy: &Policy,
 ) -> Result<InstancePre<State>, PluginError> {
-    limits::check_counts(module, policy.memory_bytes).map_err(|why| {
+    limits::check_counts(&compiled.module, policy.memory_bytes).map_err(|why| {
         PluginError::limit("memory", format!("`{}` {why}", origin.display()))
             .in_plugin(&policy.plugin)
     })?;
-    runtime.linker.instantiate_pre(module).map_err(|e| {
-        PluginError::invalid_input(format!(
-            "`{}` cannot be linked: {} (the imports a module may use are in docs/abi.md)",
+    match compiled.linked(&runtime.linker) {
+        Ok(pre) => Ok(pre.clone()),
+        Err(why) => Err(PluginError::invalid_input(format!(
+            "`{}` cannot be linked: {why} (the imports a module may use are in docs/abi.md)",
             origin.display(),
-            first_line(&e)
         ))
-        .in_plugin(&policy.plugin)
-    })
+        .in_plugin(&policy.plugin)),
+    }
 }
 
-/// A store for `services`' plugin with its limits set, and the instance of `pre` in it
-/// (its `_initialize` run, its `memory` noted).
+/// A store for `services`' plugin with its limits set and its WASI context made from
+/// `wasi`, and the instance of `pre` in it (its `_initialize` run, its `memory` noted).
 pub(crate) fn instantiate(
     runtime: &Runtime,
     pre: &InstancePre<State>,
     services: &HostServices,
+    wasi: &WasiTemplate,
 ) -> Result<(Store<State>, Instance), PluginError> {
     let services = services.for_instance();
-    let (ctx, stdio) = wasi::plugin_ctx(&services);
+    let (ctx, stdio) = wasi.plugin_ctx(&services);
     instantiate_with(runtime, pre, State::new(ctx, services, stdio))
 }
 

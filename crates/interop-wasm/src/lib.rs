@@ -6,7 +6,7 @@
 //! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`, with
 //! `poll_oneoff` bounded by the call's deadline in `poll`), the memory limiter (`limits`),
 //! instantiation and every entry into a guest (`instance`), how failures are reported
-//! (`failure`), and [`WasmBackend`] / [`WasmPlugin`], which implement
+//! (`failure`), the instance pool of each plugin (`pool`), and [`WasmBackend`] / [`WasmPlugin`], which implement
 //! `interop_sandbox::Backend` and `interop_protocol::Handlers` (and so `Plugin`, through
 //! the one dispatch path). The crate README lists the modules in the order they use each
 //! other.
@@ -38,15 +38,17 @@ mod limits;
 mod module;
 mod plugin;
 mod poll;
+mod pool;
 mod state;
 mod stdio;
 mod text;
 mod wasi;
 
 pub use backend::{
-    default_cache_dir, module_name, WasmBackend, WasmBackendBuilder, CACHE_DIR_ENV,
-    DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
+    default_cache_dir, default_instances_per_plugin, module_name, WasmBackend, WasmBackendBuilder,
+    CACHE_DIR_ENV, DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
 pub use module::{WasmModule, WasmValue};
 pub use plugin::WasmPlugin;
+pub use pool::MAX_INSTANCES_PER_PLUGIN;

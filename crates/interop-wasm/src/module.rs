@@ -6,12 +6,14 @@ use std::sync::{Arc, Mutex};
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
-use wasmtime::{ExternType, Instance, Module, Store, Val, ValType};
+use wasmtime::{ExternType, Instance, Store, Val, ValType};
 
+use crate::cache::Compiled;
 use crate::engine::Runtime;
 use crate::instance::{enter, instantiate, prepare};
 use crate::state::State;
 use crate::text::bounded_list;
+use crate::wasi::WasiTemplate;
 
 /// A number passed to or returned by an export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +59,7 @@ pub struct WasmModule {
     runtime: Arc<Runtime>,
     pre: wasmtime::InstancePre<State>,
     services: HostServices,
+    wasi: WasiTemplate,
     live: Mutex<Option<(Store<State>, Instance)>>,
 }
 
@@ -71,18 +74,28 @@ impl std::fmt::Debug for WasmModule {
 impl WasmModule {
     pub(crate) fn new(
         runtime: Arc<Runtime>,
-        module: &Module,
+        compiled: &Compiled,
         origin: &Path,
         services: HostServices,
     ) -> Result<Self, PluginError> {
-        let pre = prepare(&runtime, module, origin, services.policy())?;
-        let live = instantiate(&runtime, &pre, &services)?;
+        let pre = prepare(&runtime, compiled, origin, services.policy())?;
+        let wasi = WasiTemplate::new(services.policy());
+        let live = instantiate(&runtime, &pre, &services, &wasi)?;
         Ok(WasmModule {
             runtime,
             pre,
             services,
+            wasi,
             live: Mutex::new(Some(live)),
         })
+    }
+
+    /// Replaces the instance by a fresh one: memory and globals back to their initial
+    /// values, `_initialize` run again.
+    pub fn reset(&self) -> Result<(), PluginError> {
+        let fresh = instantiate(&self.runtime, &self.pre, &self.services, &self.wasi)?;
+        *self.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh);
+        Ok(())
     }
 
     /// The exported functions, with their signatures (`add: (i32, i32) -> i32`).
@@ -155,7 +168,12 @@ impl WasmModule {
         let mut results = vec![Val::I32(0); ty.results().len()];
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         if live.is_none() {
-            *live = Some(instantiate(&self.runtime, &self.pre, &self.services)?);
+            *live = Some(instantiate(
+                &self.runtime,
+                &self.pre,
+                &self.services,
+                &self.wasi,
+            )?);
         }
         let Some((store, instance)) = live.as_mut() else {
             return Err(PluginError::internal("no instance").in_plugin(plugin));

@@ -1,8 +1,8 @@
-//! [`WasmPlugin`]: one loaded plugin, its instance, and calls into it.
+//! [`WasmPlugin`]: one loaded plugin, its pool of instances, and calls into it.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use interop_protocol::plugin::unloaded;
 use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
@@ -10,36 +10,44 @@ use interop_sandbox::HostServices;
 use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
+use crate::cache::Compiled;
 use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
+use crate::pool::{Pool, Refused};
 use crate::state::State;
 use crate::text::{bounded, bounded_list};
+use crate::wasi::WasiTemplate;
 
 /// A `protocol: "wasm"` plugin loaded into wasmtime.
 ///
-/// The module is compiled once (through the cache) and pre-linked ([`InstancePre`]); the
-/// plugin keeps one instance whose handler functions are looked up once. Calls are
-/// serialised on that instance. A call that traps or hits a limit discards the instance;
-/// the next call gets a fresh one, so a plugin that failed once keeps working.
+/// The module is compiled once (through the cache) and linked once per engine (an
+/// [`InstancePre`] the cache keeps). The plugin has a pool of instances, each with its own
+/// store, memory, globals and WASI context, so that calls from several threads run in
+/// parallel: a call takes an idle instance, or makes a new one while fewer than the pool's
+/// size exist ([`crate::WasmBackendBuilder::instances_per_plugin`]), or waits up to the
+/// plugin's time limit for one to come back. The first instance is made at load (so that
+/// a module failing to start fails the load); the others when calls overlap.
+///
+/// What a plugin keeps in its globals or memory between calls is therefore per instance:
+/// two calls may run on different instances and a call does not see what another instance
+/// wrote. Keep state the plugin needs across calls in the host (a provider's `state`, the
+/// host API's `config`/`fs`), not in the guest. A call that traps or hits a limit discards
+/// its instance; a later call gets a fresh one, so a plugin that failed once keeps working
+/// and the other instances are not disturbed. The memory limit holds per instance: a
+/// plugin may hold up to its limit times its pool size.
 pub struct WasmPlugin {
     manifest: Manifest,
     inner: Arc<Inner>,
-    instance: Mutex<Slot>,
+    pool: Pool<Live>,
 }
 
 struct Inner {
     runtime: Arc<Runtime>,
     pre: InstancePre<State>,
     services: HostServices,
+    wasi: WasiTemplate,
     handlers: Vec<String>,
-}
-
-enum Slot {
-    Ready(Box<Live>),
-    /// Discarded after a failure; re-instantiated on the next call.
-    Discarded,
-    Unloaded,
 }
 
 struct Live {
@@ -52,6 +60,8 @@ impl std::fmt::Debug for WasmPlugin {
         f.debug_struct("WasmPlugin")
             .field("name", &self.manifest.name)
             .field("handlers", &self.inner.handlers)
+            .field("instances", &self.pool.live())
+            .field("pool_size", &self.pool.size())
             .finish_non_exhaustive()
     }
 }
@@ -61,9 +71,11 @@ impl WasmPlugin {
         manifest: Manifest,
         path: PathBuf,
         runtime: Arc<Runtime>,
-        module: &Module,
+        compiled: &Compiled,
         services: HostServices,
+        pool_size: usize,
     ) -> Result<Self, PluginError> {
+        let module = &compiled.module;
         let name = manifest.name.clone();
         let mut handlers: Vec<(String, String)> = Vec::new();
         for a in &manifest.actions {
@@ -84,13 +96,14 @@ impl WasmPlugin {
                 .in_plugin(&name)
             })?;
         }
-        let pre = prepare(&runtime, module, &path, services.policy())?;
+        let pre = prepare(&runtime, compiled, &path, services.policy())?;
         let mut names: Vec<String> = handlers.into_iter().map(|(_, h)| h).collect();
         names.sort();
         names.dedup();
         let inner = Arc::new(Inner {
             runtime,
             pre,
+            wasi: WasiTemplate::new(services.policy()),
             services,
             handlers: names,
         });
@@ -98,17 +111,23 @@ impl WasmPlugin {
         Ok(WasmPlugin {
             manifest,
             inner,
-            instance: Mutex::new(Slot::Ready(Box::new(live))),
+            pool: Pool::new(pool_size, live),
         })
+    }
+
+    /// Most instances this plugin runs calls on at once.
+    pub fn pool_size(&self) -> usize {
+        self.pool.size()
+    }
+
+    /// Instances that exist now (idle or in a call).
+    pub fn instances(&self) -> usize {
+        self.pool.live()
     }
 
     /// The host services (policy, audit trail) this plugin runs with.
     pub fn services(&self) -> &HostServices {
         &self.inner.services
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.instance.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs the export `handler` with `input` and returns what it output (JSON).
@@ -132,26 +151,34 @@ impl WasmPlugin {
             )
             .in_plugin(&policy.plugin));
         }
-        let mut slot = self.lock();
-        if matches!(*slot, Slot::Discarded) {
-            *slot = Slot::Ready(Box::new(self.inner.instantiate()?));
-        }
-        let live = match &mut *slot {
-            Slot::Ready(live) => live,
-            _ => return Err(unloaded(&self.manifest)),
+        let mut live = match self.pool.take(policy.timeout, || self.inner.instantiate()) {
+            Ok(live) => live,
+            Err(Refused::Closed) => return Err(unloaded(&self.manifest)),
+            Err(Refused::Failed(e)) => return Err(e),
+            Err(Refused::Busy) => {
+                return Err(PluginError::limit(
+                    "queue",
+                    format!(
+                    "{}: all {} instances of the plugin stayed busy for its time limit of {} ms",
+                    what(),
+                    self.pool.size(),
+                    policy.timeout.as_millis()
+                ),
+                )
+                .in_plugin(&policy.plugin))
+            }
         };
         let func = live.funcs.get(handler).cloned().ok_or_else(|| {
             PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))
                 .in_plugin(&policy.plugin)
         })?;
-        let store = &mut live.store;
-        store.data_mut().begin_call(input);
-        if let Err(err) = enter(store, what, |store| func.call(store, ())) {
+        live.store.data_mut().begin_call(input);
+        if let Err(err) = enter(&mut live.store, what, |store| func.call(store, ())) {
             tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
-            *slot = Slot::Discarded;
+            live.discard();
             return Err(err);
         }
-        let state = store.data_mut();
+        let state = live.store.data_mut();
         if let Some(message) = state.error.take() {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
@@ -172,7 +199,8 @@ impl WasmPlugin {
 
 impl Inner {
     fn instantiate(&self) -> Result<Live, PluginError> {
-        let (mut store, instance) = instantiate(&self.runtime, &self.pre, &self.services)?;
+        let (mut store, instance) =
+            instantiate(&self.runtime, &self.pre, &self.services, &self.wasi)?;
         let mut funcs = HashMap::with_capacity(self.handlers.len());
         for handler in &self.handlers {
             let func = instance
@@ -220,7 +248,11 @@ impl Handlers for WasmPlugin {
     }
 
     fn release(&self) -> Result<(), PluginError> {
-        *self.lock() = Slot::Unloaded;
+        self.pool.close();
         Ok(())
+    }
+
+    fn parallel_calls(&self) -> Option<usize> {
+        Some(self.pool.size())
     }
 }

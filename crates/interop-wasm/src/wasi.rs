@@ -9,64 +9,88 @@
 //!   [`crate::stdio`]);
 //! - the monotonic clock: [`GuestClock`], which `poll_oneoff` reads deadlines against.
 //!
-//! Path checks of preopens are wasmtime-wasi's (capability-based, no `..` above a
+//! What the policy grants is worked out once per plugin ([`WasiTemplate`]: which roots
+//! are directories and under which names the guest sees them, which variables are set);
+//! each instance's context is then built from that list. Path checks of preopens are wasmtime-wasi's (capability-based, no `..` above a
 //! preopen); the same roots are enforced for `ft_host_call` by the sandbox.
 
-use interop_sandbox::{HostServices, LogLevel};
+use std::path::PathBuf;
+
+use interop_sandbox::{HostServices, LogLevel, Policy};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::clock::GuestClock;
 use crate::stdio::CapturedOutput;
 
-/// The WASI context of a plugin under its policy, and its captured output.
-pub(crate) fn plugin_ctx(services: &HostServices) -> (WasiP1Ctx, CapturedOutput) {
-    let mut builder = granted(services);
-    let stdio = CapturedOutput::new(services.clone());
-    builder.stdout(stdio.stream(LogLevel::Info));
-    builder.stderr(stdio.stream(LogLevel::Warn));
-    (builder.build_p1(), stdio)
+/// What a plugin's WASI contexts are made of, worked out from its policy once.
+pub(crate) struct WasiTemplate {
+    /// Host directory, the name the guest sees it under, and its permissions.
+    preopens: Vec<(PathBuf, String, FsPerms)>,
+    /// Granted variables that are set, with their values when the plugin was loaded.
+    env: Vec<(String, String)>,
+}
+
+impl WasiTemplate {
+    /// The preopens and variables `policy` grants.
+    pub fn new(policy: &Policy) -> Self {
+        let mut preopens = Vec::new();
+        for root in &policy.fs {
+            if !root.read || !root.path.is_dir() {
+                // WASI cannot preopen a single file or a write-only directory; the host
+                // API (`ft_host_call`) still serves such grants.
+                continue;
+            }
+            let guest = match root.path.strip_prefix(&policy.base_dir) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+                Ok(_) => ".".to_owned(),
+                Err(_) => root.path.to_string_lossy().into_owned(),
+            };
+            let perms = if root.write {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            preopens.push((root.path.clone(), guest, perms));
+        }
+        let env = policy
+            .env
+            .iter()
+            .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
+            .collect();
+        WasiTemplate { preopens, env }
+    }
+
+    /// A builder with the granted preopens and variables.
+    fn builder(&self, policy: &Policy) -> WasiCtxBuilder {
+        let mut builder = WasiCtxBuilder::new();
+        builder.allow_blocking_current_thread(true);
+        // The clock `poll_oneoff` reads absolute deadlines against (see `poll`).
+        builder.monotonic_clock(GuestClock);
+        for (path, guest, perms) in &self.preopens {
+            if let Err(e) = builder.preopened_dir(path, guest, *perms) {
+                tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, root = %path.display(), "cannot preopen a granted directory: {e:#}");
+            }
+        }
+        builder.envs(&self.env);
+        builder
+    }
+
+    /// The WASI context of one instance of the plugin `services` serve, and its captured
+    /// output.
+    pub fn plugin_ctx(&self, services: &HostServices) -> (WasiP1Ctx, CapturedOutput) {
+        let mut builder = self.builder(services.policy());
+        let stdio = CapturedOutput::new(services.clone());
+        builder.stdout(stdio.stream(LogLevel::Info));
+        builder.stderr(stdio.stream(LogLevel::Warn));
+        (builder.build_p1(), stdio)
+    }
 }
 
 /// The WASI context of a command module run by `interop run`: the policy's grants, the
 /// given arguments, and the process's own stdin/stdout/stderr.
 pub(crate) fn command_ctx(services: &HostServices, args: &[String]) -> WasiP1Ctx {
-    let mut builder = granted(services);
+    let mut builder = WasiTemplate::new(services.policy()).builder(services.policy());
     builder.args(args).inherit_stdio();
     builder.build_p1()
-}
-
-/// A builder with the preopens and environment variables the policy grants.
-fn granted(services: &HostServices) -> WasiCtxBuilder {
-    let policy = services.policy();
-    let mut builder = WasiCtxBuilder::new();
-    builder.allow_blocking_current_thread(true);
-    // The clock `poll_oneoff` reads absolute deadlines against (see `poll`).
-    builder.monotonic_clock(GuestClock);
-    for root in &policy.fs {
-        if !root.read || !root.path.is_dir() {
-            // WASI cannot preopen a single file or a write-only directory; the host API
-            // (`ft_host_call`) still serves such grants.
-            continue;
-        }
-        let guest = match root.path.strip_prefix(&policy.base_dir) {
-            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
-            Ok(_) => ".".to_owned(),
-            Err(_) => root.path.to_string_lossy().into_owned(),
-        };
-        let perms = if root.write {
-            FsPerms::ReadWrite
-        } else {
-            FsPerms::ReadOnly
-        };
-        if let Err(e) = builder.preopened_dir(&root.path, &guest, perms) {
-            tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, root = %root.path.display(), "cannot preopen a granted directory: {e:#}");
-        }
-    }
-    for name in &policy.env {
-        if let Ok(value) = std::env::var(name) {
-            builder.env(name, value);
-        }
-    }
-    builder
 }

@@ -1,0 +1,556 @@
+//! `cargo xtask bench`: runs every criterion benchmark of the workspace with short
+//! measurement times and writes the tables of `docs/benchmarks.md` from criterion's
+//! results (`$CARGO_TARGET_DIR/criterion/**/new/`): per path, our figure, the raw engine
+//! or peer measured in the same run, their ratio, the target and whether it is met, with
+//! the load average of the machine during the run.
+//!
+//! The rows are listed below ([`ROWS`]); a row whose benchmark did not run in this run
+//! (the isolated FFI runner missing, say) says so instead of showing an old figure. The
+//! tables go between two markers in the document, so that the commentary around them
+//! (where the time goes, what limits a missed target) stays as written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::util::{cargo, root, step};
+
+/// What `docs/benchmarks.md` says produced its tables.
+const COMMAND: &str = "cargo xtask bench";
+
+const BEGIN: &str = "<!-- cargo xtask bench: generated tables begin -->";
+const END: &str = "<!-- cargo xtask bench: generated tables end -->";
+
+/// Short runs: every benchmark of the workspace in a few minutes.
+const CRITERION_ARGS: [&str; 6] = [
+    "--warm-up-time",
+    "0.3",
+    "--measurement-time",
+    "1",
+    "--sample-size",
+    "15",
+];
+
+/// What a row is held to.
+#[derive(Clone, Copy)]
+enum Target {
+    None,
+    /// At most this many nanoseconds.
+    Ns(f64),
+    /// At most this many times the reference.
+    Ratio(f64),
+    /// At most this many times the reference plus this many nanoseconds.
+    RatioPlus(f64, f64),
+    /// At least this many operations per second (the row's `per` operations per
+    /// iteration).
+    PerSec(f64),
+}
+
+struct Row {
+    section: &'static str,
+    what: &'static str,
+    /// criterion's full id of our benchmark (`group/function`).
+    ours: &'static str,
+    /// The raw engine or peer measured in the same run: what it is, and its id.
+    reference: Option<(&'static str, &'static str)>,
+    target: Target,
+    /// Operations per iteration, to show a rate instead of a time.
+    per: Option<f64>,
+}
+
+const fn row(
+    section: &'static str,
+    what: &'static str,
+    ours: &'static str,
+    reference: Option<(&'static str, &'static str)>,
+    target: Target,
+) -> Row {
+    Row {
+        section,
+        what,
+        ours,
+        reference,
+        target,
+        per: None,
+    }
+}
+
+const fn rate(
+    section: &'static str,
+    what: &'static str,
+    ours: &'static str,
+    reference: Option<(&'static str, &'static str)>,
+    per: f64,
+    target: Target,
+) -> Row {
+    Row {
+        section,
+        what,
+        ours,
+        reference,
+        target,
+        per: Some(per),
+    }
+}
+
+const RAW_WASMTIME: &str = "raw wasmtime";
+
+/// Every row of the tables, by section.
+const ROWS: &[Row] = &[
+    row(
+        "wasm",
+        "no-op action (`Plugin::invoke`)",
+        "call/interop_noop_action",
+        Some(("raw wasmtime `TypedFunc`", "call/raw_wasmtime_typed_func")),
+        Target::RatioPlus(2.0, 500.0),
+    ),
+    row(
+        "wasm",
+        "1 KiB JSON string in and out",
+        "json_1kib/interop_echo_string",
+        None,
+        Target::Ns(3_000.0),
+    ),
+    row(
+        "wasm",
+        "1 KiB JSON object (36 records) in and out",
+        "json_1kib/interop_echo_object",
+        Some((
+            "serde_json alone (print + parse)",
+            "json_1kib/serde_json_alone",
+        )),
+        Target::Ns(3_000.0),
+    ),
+    row(
+        "wasm",
+        "load, compile (120 KiB Rust greeter)",
+        "load/compile",
+        None,
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "load from the `.cwasm` disk cache",
+        "load/disk_cache",
+        Some((
+            "raw wasmtime `deserialize_file`",
+            "load/raw_wasmtime_deserialize_file",
+        )),
+        Target::Ratio(1.2),
+    ),
+    row(
+        "wasm",
+        "load from the memory cache, from bytes (their SHA-256 is the key)",
+        "load/memory_cache_bytes",
+        None,
+        Target::Ns(5_000.0),
+    ),
+    row(
+        "wasm",
+        "load from the memory cache, a known file (no read, no hash)",
+        "load/memory_cache_file",
+        None,
+        Target::Ns(5_000.0),
+    ),
+    row(
+        "wasm",
+        "load one more copy of a cached plugin",
+        "load/plugin_cached",
+        None,
+        Target::Ns(50_000.0),
+    ),
+    row(
+        "wasm",
+        "instantiate, on-demand allocation",
+        "instantiate/interop_on_demand",
+        Some((RAW_WASMTIME, "instantiate/raw_wasmtime_on_demand")),
+        Target::Ratio(1.3),
+    ),
+    row(
+        "wasm",
+        "instantiate, pooling allocator",
+        "instantiate/interop_pooled",
+        Some((RAW_WASMTIME, "instantiate/raw_wasmtime_pooled")),
+        Target::Ratio(1.3),
+    ),
+    rate(
+        "wasm",
+        "one plugin, 1 thread (calls/s)",
+        "parallel_calls/interop_one_plugin/1",
+        Some((
+            "raw wasmtime, instance per thread",
+            "parallel_calls/raw_wasmtime_instance_per_thread/1",
+        )),
+        64.0,
+        Target::None,
+    ),
+    rate(
+        "wasm",
+        "one plugin, 2 threads (calls/s)",
+        "parallel_calls/interop_one_plugin/2",
+        Some((
+            "raw wasmtime, instance per thread",
+            "parallel_calls/raw_wasmtime_instance_per_thread/2",
+        )),
+        128.0,
+        Target::None,
+    ),
+    rate(
+        "wasm",
+        "one plugin, 4 threads (calls/s)",
+        "parallel_calls/interop_one_plugin/4",
+        Some((
+            "raw wasmtime, instance per thread",
+            "parallel_calls/raw_wasmtime_instance_per_thread/4",
+        )),
+        256.0,
+        Target::None,
+    ),
+    rate(
+        "wasm",
+        "one plugin, 8 threads (calls/s)",
+        "parallel_calls/interop_one_plugin/8",
+        Some((
+            "raw wasmtime, instance per thread",
+            "parallel_calls/raw_wasmtime_instance_per_thread/8",
+        )),
+        512.0,
+        Target::None,
+    ),
+    row(
+        "js",
+        "hook call `Runtime::call(plugin.noop)`, thread CPU",
+        "js/hook call: Runtime::call(plugin.noop) [thread CPU time]",
+        None,
+        Target::Ns(800.0),
+    ),
+    row(
+        "js",
+        "hook call `Runtime::call(plugin.noop)`, wall",
+        "js/hook call: Runtime::call(plugin.noop)",
+        Some((
+            "raw V8: JS calling `plugin.noop()`",
+            "js/raw V8: JS calls plugin.noop()",
+        )),
+        Target::None,
+    ),
+    row(
+        "js",
+        "host callback `hostNoop()`, thread CPU",
+        "js/host callback: JS calls hostNoop() [thread CPU time]",
+        None,
+        Target::Ns(300.0),
+    ),
+    row(
+        "js",
+        "`Plugin::invoke(farewell)`, thread CPU",
+        "js/hook call: Plugin::invoke(farewell, \"World\") [thread CPU time]",
+        None,
+        Target::None,
+    ),
+    row(
+        "js",
+        "isolate + context (`Runtime::new`)",
+        "js-setup/isolate + context: Runtime::new",
+        None,
+        Target::Ns(5e6),
+    ),
+    row(
+        "ffi",
+        "`atoi` with declared types, thread CPU",
+        "ffi/atoi/declared_types_cpu",
+        Some(("raw libffi, thread CPU", "ffi/atoi/raw_libffi_cpu")),
+        Target::Ratio(1.3),
+    ),
+    row(
+        "ffi",
+        "plugin ABI in process, JSON call, thread CPU",
+        "ffi/plugin_abi/in_process_json_call_cpu",
+        None,
+        Target::Ns(1_000.0),
+    ),
+    row(
+        "ffi",
+        "plugin ABI isolated (runner child), JSON call",
+        "ffi/plugin_abi/isolated_json_call",
+        None,
+        Target::Ns(30_000.0),
+    ),
+    row(
+        "ipc",
+        "JSON-RPC round trip over a Unix socket",
+        "roundtrip_uds/jsonrpc_peer",
+        Some(("plain newline-JSON echo", "roundtrip_uds/raw_newline_json")),
+        Target::Ratio(1.3),
+    ),
+    row(
+        "ipc",
+        "JSON-RPC round trip, TCP loopback",
+        "transport/tcp",
+        None,
+        Target::None,
+    ),
+    row(
+        "ipc",
+        "JSON-RPC round trip, child over stdio",
+        "transport/stdio",
+        None,
+        Target::None,
+    ),
+    rate(
+        "ipc",
+        "1,000 pipelined calls on one socket (calls/s)",
+        "pipelined_uds/1000_calls_in_flight",
+        None,
+        1000.0,
+        Target::PerSec(100_000.0),
+    ),
+];
+
+/// `cargo xtask bench`, of every package or of `packages` only; with `no_run`, only the
+/// tables, from criterion's latest results.
+pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
+    let target = target_dir();
+    if no_run {
+        let now = load_average();
+        let results = read_results(&target.join("criterion"), SystemTime::UNIX_EPOCH)?;
+        let how = format!(
+            "Written by `{COMMAND} --no-run` from criterion's latest results (`cargo bench` \
+             run by hand, each bench's own measurement settings). Load average (1, 5, 15 \
+             min) when written: {now}.\n"
+        );
+        return write_tables(&tables(&results, &how), results.len());
+    }
+    crate::build_plugins()?;
+    let runner = target.join("release/interop");
+    if packages.is_empty() || packages.iter().any(|p| p == "interop-ffi") {
+        step("the interop runner for the isolated FFI row (release)");
+        cargo(&[
+            "build",
+            "--release",
+            "-p",
+            "interop-cli",
+            "--features",
+            "ffi,ipc",
+        ])?;
+    }
+    let before = load_average();
+    let started = SystemTime::now();
+    step("cargo bench (short measurement times)");
+    let mut args: Vec<&str> = vec!["bench"];
+    if packages.is_empty() {
+        args.push("--workspace");
+    }
+    for package in packages {
+        args.extend(["-p", package]);
+    }
+    // Bench targets only: a library's test harness would refuse criterion's options.
+    args.extend(["--bench", "*", "--"]);
+    args.extend(CRITERION_ARGS);
+    let status = std::process::Command::new(env_cargo())
+        .args(&args)
+        .current_dir(root())
+        .env("INTEROP_RUNNER", &runner)
+        .status()
+        .context("running cargo bench")?;
+    if !status.success() {
+        bail!("cargo bench failed ({status})");
+    }
+    let after = load_average();
+    let results = read_results(&target.join("criterion"), started)?;
+    let how = format!(
+        "Produced by `{COMMAND}` (criterion, release build; {} s measurement, {} samples per \
+         benchmark). Load average (1, 5, 15 min) before the run: {before}; after: {after}.\n",
+        CRITERION_ARGS[3], CRITERION_ARGS[5]
+    );
+    write_tables(&tables(&results, &how), results.len())
+}
+
+fn write_tables(tables: &str, results: usize) -> Result<()> {
+    let path = root().join("docs/benchmarks.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, splice(&doc, tables))?;
+    println!("wrote {} ({results} results)", path.display());
+    Ok(())
+}
+
+fn env_cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Mean time per iteration (ns) of every benchmark criterion measured since `since`, by
+/// full id.
+fn read_results(dir: &Path, since: SystemTime) -> Result<BTreeMap<String, f64>> {
+    let mut results = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            let estimates = path.join("new/estimates.json");
+            let fresh = std::fs::metadata(&estimates)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since);
+            if fresh {
+                let id = read_json(&path.join("new/benchmark.json"))?["full_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let mean = read_json(&estimates)?["mean"]["point_estimate"].as_f64();
+                if let Some(mean) = mean {
+                    results.insert(id, mean);
+                }
+            } else {
+                pending.push(path);
+            }
+        }
+    }
+    Ok(results)
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// `13.6 ns`, `1.19 µs`, `4.61 ms`.
+fn time(ns: f64) -> String {
+    let (value, unit) = match ns {
+        n if n < 1e3 => (n, "ns"),
+        n if n < 1e6 => (n / 1e3, "µs"),
+        n if n < 1e9 => (n / 1e6, "ms"),
+        n => (n / 1e9, "s"),
+    };
+    let digits = if value < 10.0 {
+        2
+    } else if value < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// `168 k/s`.
+fn per_sec(per: f64, ns: f64) -> String {
+    let rate = per * 1e9 / ns;
+    if rate >= 1e6 {
+        format!("{:.2} M/s", rate / 1e6)
+    } else {
+        format!("{:.0} k/s", rate / 1e3)
+    }
+}
+
+/// The tables of `results`, after `how` (what produced them).
+fn tables(results: &BTreeMap<String, f64>, how: &str) -> String {
+    let mut out = how.to_owned();
+    let mut section = "";
+    for row in ROWS {
+        if row.section != section {
+            section = row.section;
+            out.push_str(&format!(
+                "\n### {section}\n\n| path | ours | raw engine / peer (same run) | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |\n"
+            ));
+        }
+        let ours = results.get(row.ours).copied();
+        let reference = row
+            .reference
+            .and_then(|(what, id)| Some((what, results.get(id).copied()?)));
+        let show = |ns: f64| match row.per {
+            Some(per) => per_sec(per, ns),
+            None => time(ns),
+        };
+        let Some(ours) = ours else {
+            out.push_str(&format!(
+                "| {} | not measured in this run | | | | |\n",
+                row.what
+            ));
+            continue;
+        };
+        let (reference_text, ratio) = match reference {
+            Some((what, ns)) => (format!("{what}: {}", show(ns)), Some(ours / ns)),
+            None => (String::new(), None),
+        };
+        let (target, met) = match (row.target, ratio) {
+            (Target::None, _) => (String::new(), None),
+            (Target::Ns(max), _) => (format!("≤ {}", time(max)), Some(ours <= max)),
+            (Target::Ratio(max), Some(r)) => (format!("≤ {max}x"), Some(r <= max)),
+            (Target::RatioPlus(k, plus), Some(_)) => {
+                let reference = reference.map_or(0.0, |(_, ns)| ns);
+                (
+                    format!("≤ {k}x raw + {}", time(plus)),
+                    Some(ours <= k * reference + plus),
+                )
+            }
+            (Target::PerSec(min), _) => {
+                let per = row.per.unwrap_or(1.0);
+                (
+                    format!("≥ {}", per_sec(1.0, 1e9 / min)),
+                    Some(per * 1e9 / ours >= min),
+                )
+            }
+            (_, None) => ("(reference not measured)".into(), None),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.what,
+            show(ours),
+            reference_text,
+            ratio.map(|r| format!("{r:.2}x")).unwrap_or_default(),
+            target,
+            match met {
+                Some(true) => "met",
+                Some(false) => "**not met**",
+                None => "",
+            }
+        ));
+    }
+    let one = results.get("parallel_calls/interop_one_plugin/1");
+    let scaling: Vec<String> = [2, 4, 8]
+        .iter()
+        .filter_map(|n| {
+            let t = results.get(&format!("parallel_calls/interop_one_plugin/{n}"))?;
+            Some(format!("{n} threads {:.2}x", *n as f64 * one? / t))
+        })
+        .collect();
+    if !scaling.is_empty() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        out.push_str(&format!(
+            "\nThroughput of one wasm plugin over one thread's: {} ({cores} cores).\n",
+            scaling.join(", ")
+        ));
+    }
+    out
+}
+
+/// `doc` with the text between the markers replaced by `tables` (the markers and a
+/// title added at the end when missing).
+fn splice(doc: &str, tables: &str) -> String {
+    match (doc.find(BEGIN), doc.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!("{}{BEGIN}\n{tables}{}", &doc[..begin], &doc[end..])
+        }
+        _ => format!("{doc}\n## Tables\n\n{BEGIN}\n{tables}{END}\n"),
+    }
+}
