@@ -230,11 +230,14 @@ impl Runtime {
     }
 
     /// Copies the top-level lexical binding `name` onto the global object, if there is
-    /// one and the global object has no such property yet.
+    /// one and the global object has no such property yet. True when the global object
+    /// has it now: also when a concurrent call published it between this call's lookup
+    /// and this check, so that the caller retries instead of failing.
     fn publish_lexical(&self, name: &str) -> Result<bool, Error> {
         let script = format!(
             "(typeof {name} !== 'undefined' && !Object.prototype.hasOwnProperty.call(globalThis, '{name}')) \
-             ? (globalThis.{name} = {name}, true) : false"
+             ? (globalThis.{name} = {name}, true) \
+             : Object.prototype.hasOwnProperty.call(globalThis, '{name}')"
         );
         match self.eval_named("<interop>", &script) {
             Ok(v) => Ok(v == Value::Bool(true)),

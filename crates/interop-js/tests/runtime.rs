@@ -220,3 +220,23 @@ fn object_keys_keep_their_order_from_javascript_to_the_host_and_back() {
         json!("zeta,alpha")
     );
 }
+
+#[test]
+fn first_calls_from_many_threads_all_find_a_const_plugin_object() {
+    // Each first call finds `plugin` missing on the global object and publishes the
+    // script's `const plugin`; one published while another was between its lookup and
+    // its own attempt must not make that one fail.
+    for _ in 0..20 {
+        let rt = std::sync::Arc::new(runtime());
+        rt.eval("const plugin = { twice: (n) => n * 2 }").unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let rt = rt.clone();
+                std::thread::spawn(move || rt.call("plugin.twice", &[json!(i)]))
+            })
+            .collect();
+        for (i, t) in threads.into_iter().enumerate() {
+            assert_eq!(t.join().unwrap().unwrap(), json!(i * 2));
+        }
+    }
+}
