@@ -102,11 +102,12 @@ fn find_under(root: &Path) -> Option<PathBuf> {
 fn load_embedded_shim() -> Result<Library, String> {
     match memfd_with(SHIM) {
         Ok(fd) => {
-            let path = PathBuf::from(format!("/proc/self/fd/{fd}"));
-            let loaded = open(&path, libc::RTLD_LOCAL);
-            // SAFETY: our own descriptor; the loader keeps its own mapping.
-            unsafe { libc::close(fd) };
-            loaded
+            // The loader knows a library by the name it was opened with and hands out the
+            // one it has for a name it knows: were this descriptor closed, the next library
+            // opened as `/proc/self/fd/<same number>` (interop-ffi loads native plugins so)
+            // would be taken for the shim. So it stays open, as the shim stays loaded,
+            // for the life of the process.
+            open(&PathBuf::from(format!("/proc/self/fd/{fd}")), libc::RTLD_LOCAL)
         }
         Err(e) => {
             tracing::debug!("memfd_create failed ({e}): loading the V8 shim from a file");
