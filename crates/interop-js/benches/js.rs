@@ -103,7 +103,8 @@ fn calls(c: &mut Criterion) {
     )
     .unwrap();
     let backend = JsBackend::new().with_log_writer(Arc::new(Mutex::new(std::io::sink())));
-    let services = HostServices::new(Policy::from_manifest(&loaded).unwrap());
+    let services = HostServices::new(Policy::from_manifest(&loaded).unwrap())
+        .with_config(loaded.manifest.config.clone());
     let plugin = backend.load_plugin(&loaded, services.clone()).unwrap();
     g.bench_function("hook call: Plugin::invoke(farewell, \"World\")", |b| {
         let request = ActionInvoke::new("farewell", json!("World"));

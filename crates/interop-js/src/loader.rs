@@ -107,7 +107,10 @@ fn load_embedded_shim() -> Result<Library, String> {
             // opened as `/proc/self/fd/<same number>` (interop-ffi loads native plugins so)
             // would be taken for the shim. So it stays open, as the shim stays loaded,
             // for the life of the process.
-            open(&PathBuf::from(format!("/proc/self/fd/{fd}")), libc::RTLD_LOCAL)
+            open(
+                &PathBuf::from(format!("/proc/self/fd/{fd}")),
+                libc::RTLD_LOCAL,
+            )
         }
         Err(e) => {
             tracing::debug!("memfd_create failed ({e}): loading the V8 shim from a file");

@@ -4,7 +4,6 @@ mod common;
 
 use interop_js::JsBackend;
 use interop_protocol::{ActionInvoke, Plugin};
-use interop_sandbox::{HostServices, Policy};
 use serde_json::json;
 
 /// Resident set size of this process, in bytes (from /proc/self/statm).
@@ -17,12 +16,11 @@ fn rss_bytes() -> u64 {
 #[test]
 fn a_thousand_load_unload_cycles_do_not_leak() {
     let loaded = common::manifest("js-greeter");
-    let policy = Policy::from_manifest(&loaded).unwrap();
     let backend = JsBackend::new()
         .with_log_writer(std::sync::Arc::new(std::sync::Mutex::new(std::io::sink())));
     let cycle = || {
         let plugin = backend
-            .load_plugin(&loaded, HostServices::new(policy.clone()))
+            .load_plugin(&loaded, common::trusting_services(&loaded))
             .unwrap();
         let r = plugin
             .invoke(&ActionInvoke::new("greet", json!("World")))
