@@ -87,12 +87,8 @@ const fn rate(
     target: Target,
 ) -> Row {
     Row {
-        section,
-        what,
-        ours,
-        reference,
-        target,
         per: Some(per),
+        ..row(section, what, ours, reference, target)
     }
 }
 

@@ -2,12 +2,12 @@
 //! plugin processes (interop-ipc: namespaces, keeper, rlimits, Landlock, an empty
 //! environment), under a wall-clock timeout and a memory limit.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use interop_ipc::{confine_command, SandboxConfig};
+use interop_js::node::{wait_with_output, Finished};
 use interop_protocol::PluginError;
 use interop_sandbox::Policy;
 use pyo3::prelude::*;
@@ -72,43 +72,6 @@ fn which(program: &Path) -> Option<PathBuf> {
     })
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = pipe {
-            // At most 16 MiB of output is kept.
-            let _ = p.take(16 << 20).read_to_end(&mut buf);
-        }
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
-/// Waits for `child`; at `timeout` kills it (the keeper: the script and everything it
-/// started go with it) and returns `None`.
-fn wait_until(child: &mut Child, timeout: Duration) -> Result<Option<ExitStatus>, PluginError> {
-    let start = Instant::now();
-    let mut pause = Duration::from_micros(200);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(Some(status)),
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Ok(None);
-            }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(10));
-            }
-            Err(e) => {
-                return Err(PluginError::internal(format!(
-                    "waiting for the script: {e}"
-                )))
-            }
-        }
-    }
-}
-
 fn run(
     script: &Path,
     args: &[String],
@@ -158,11 +121,12 @@ fn run(
             script.display()
         ))
     })?;
-    let stdout = reader(child.stdout.take());
-    let stderr = reader(child.stderr.take());
-    let status = wait_until(&mut child, timeout)?;
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
+    // At most 16 MiB of each output is kept.
+    let Finished {
+        status,
+        stdout,
+        stderr,
+    } = wait_with_output(&mut child, timeout, 16 << 20, "the script")?;
     let Some(status) = status else {
         return Err(PluginError::limit(
             "time",

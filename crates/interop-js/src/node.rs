@@ -217,12 +217,13 @@ fn run(mut cmd: Command, stdin: Option<&str>, limits: &Limits) -> Result<Output,
         }
         drop(pipe_in);
     });
-    let stdout = reader(child.stdout.take());
-    let stderr = reader(child.stderr.take());
-    let status = wait_until(&mut child, limits.timeout)?;
+    // Node's output is read whole, as the bridge always has.
+    let Finished {
+        status,
+        stdout,
+        stderr,
+    } = wait_with_output(&mut child, limits.timeout, u64::MAX, "node")?;
     let _ = writer.join();
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
     let Some(status) = status else {
         return Err(PluginError::limit(
             "time",
@@ -252,11 +253,44 @@ fn run(mut cmd: Command, stdin: Option<&str>, limits: &Limits) -> Result<Output,
     })
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+/// How a child run by [`wait_with_output`] ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its exit status; `None` when it was killed at the timeout.
+    pub status: Option<std::process::ExitStatus>,
+    /// What it wrote to stdout (lossy UTF-8).
+    pub stdout: String,
+    /// What it wrote to stderr (lossy UTF-8).
+    pub stderr: String,
+}
+
+/// Reads `child`'s piped stdout and stderr (at most `max_output` bytes of each) while
+/// waiting for it at most `timeout`; at the timeout kills it. `what` names the child in
+/// errors. For any script run under a time limit: the Node bridge and sandboxed scripts.
+pub fn wait_with_output(
+    child: &mut Child,
+    timeout: Duration,
+    max_output: u64,
+    what: &str,
+) -> Result<Finished, PluginError> {
+    let stdout = reader(child.stdout.take(), max_output);
+    let stderr = reader(child.stderr.take(), max_output);
+    let status = wait_until(child, timeout, what)?;
+    Ok(Finished {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+fn reader<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    max_output: u64,
+) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
+        if let Some(p) = pipe {
+            let _ = p.take(max_output).read_to_end(&mut buf);
         }
         String::from_utf8_lossy(&buf).into_owned()
     })
@@ -266,6 +300,7 @@ fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<
 fn wait_until(
     child: &mut Child,
     timeout: Duration,
+    what: &str,
 ) -> Result<Option<std::process::ExitStatus>, PluginError> {
     let start = Instant::now();
     let mut pause = Duration::from_micros(200);
@@ -281,7 +316,7 @@ fn wait_until(
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(10));
             }
-            Err(e) => return Err(PluginError::internal(format!("waiting for node: {e}"))),
+            Err(e) => return Err(PluginError::internal(format!("waiting for {what}: {e}"))),
         }
     }
 }

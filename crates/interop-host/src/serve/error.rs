@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use interop_protocol::jsonrpc::{RpcError, INTERNAL_ERROR, INVALID_PARAMS, SERVER_ERROR};
-use interop_protocol::{ErrorKind, PluginError};
+use interop_protocol::jsonrpc::{RpcError, PARSE_ERROR, SERVER_ERROR};
+use interop_protocol::PluginError;
 
 use crate::HostError;
 
@@ -80,15 +80,10 @@ pub(super) fn plugin_error(err: HostError) -> PluginError {
 /// manifest is invalid...). The standard codes of the request's own JSON (`-32700`,
 /// `-32600`) are never used for what a plugin or manifest did.
 pub(super) fn rpc_error(err: HostError) -> RpcError {
-    let err = plugin_error(err);
-    let code = match err.kind {
-        ErrorKind::InvalidInput => INVALID_PARAMS,
-        ErrorKind::Internal => INTERNAL_ERROR,
-        _ => SERVER_ERROR,
-    };
-    RpcError {
-        code,
-        message: err.to_string(),
-        data: serde_json::to_value(&err).ok(),
+    // The protocol's mapping, but a plugin's `parse` error is no `-32700` of the request.
+    let mut rpc = RpcError::from(plugin_error(err));
+    if rpc.code == PARSE_ERROR {
+        rpc.code = SERVER_ERROR;
     }
+    rpc
 }
