@@ -27,8 +27,9 @@ use serde_json::{json, Value};
 /// What the secret file outside the plugin directory holds.
 pub const SECRET_TEXT: &str = "interop-hostile-secret-7c1e9b";
 
-/// A neighbour that echoes its input: it must answer after every case.
-const NEIGHBOUR_WAT: &str = r#"(module
+/// A wasm plugin (WebAssembly text, no build step) whose `echo` handler answers its input:
+/// the neighbour that must answer after every case, and a plugin for cases of their own.
+pub const ECHO_WAT: &str = r#"(module
   (import "env" "ft_input" (func $input (result i32)))
   (import "env" "ft_return_buffer_read" (func $read (param i32 i32) (result i32)))
   (import "env" "ft_output" (func $output (param i32 i32)))
@@ -71,7 +72,7 @@ impl Arena {
             std::fs::create_dir_all(dir).expect("arena directory");
         }
         std::fs::write(arena.secret(), SECRET_TEXT).expect("secret file");
-        std::fs::write(arena.neighbour.join("echo.wat"), NEIGHBOUR_WAT).expect("neighbour");
+        std::fs::write(arena.neighbour.join("echo.wat"), ECHO_WAT).expect("neighbour");
         arena.write_json(
             &arena.neighbour.join("plugin.json"),
             &json!({

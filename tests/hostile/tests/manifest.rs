@@ -8,21 +8,11 @@
 
 use std::time::Duration;
 
-use interop_hostile::{invoke, Arena, Case, ErrorKind, Expect, Host, Outcome, PluginError};
+use interop_hostile::{
+    invoke, Arena, Case, ErrorKind, Expect, Host, Outcome, PluginError, ECHO_WAT,
+};
 use interop_protocol::ManifestError;
 use serde_json::{json, Value};
-
-/// A plugin that echoes its input (a `.wat` module, so no build step is needed).
-const ECHO_WAT: &str = r#"(module
-  (import "env" "ft_input" (func $input (result i32)))
-  (import "env" "ft_return_buffer_read" (func $read (param i32 i32) (result i32)))
-  (import "env" "ft_output" (func $output (param i32 i32)))
-  (memory (export "memory") 1)
-  (func (export "echo")
-    (local $n i32)
-    (local.set $n (call $input))
-    (local.set $n (call $read (i32.const 0) (local.get $n)))
-    (call $output (i32.const 0) (local.get $n))))"#;
 
 /// The manifest of the echo plugin, with `actions`.
 fn echo_manifest(actions: Value) -> Value {
