@@ -128,7 +128,9 @@ impl Host {
     /// Reloads each plugin loaded now from a manifest when its `plugin.json` or the file
     /// its `interop` section names (module, script, library) changes on disk, until the
     /// returned [`Watcher`] is dropped. Changes are debounced (200 ms). Outcomes are
-    /// published as [`HostEvent`]s.
+    /// published as [`HostEvent`]s, one per attempt: a file caught half-written (written
+    /// in place rather than renamed into place) gives a `ReloadFailed` that the write's
+    /// next change event follows with the real outcome; the running version keeps serving.
     pub fn watch(self: &Arc<Self>) -> Result<Watcher, HostError> {
         let mut files: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
         for (name, entry) in self.entries() {

@@ -4,11 +4,24 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{answering, write_plugin};
 use interop_host::{Host, HostEvent};
 use serde_json::{json, Value};
+
+/// The next reload outcome of the watcher, skipping failures to parse a file caught while
+/// the test was still writing it (`fs::write` truncates first; a late event of an earlier
+/// write can start a reload in that moment). Any other event is returned.
+fn next_outcome(events: &std::sync::mpsc::Receiver<HostEvent>) -> HostEvent {
+    loop {
+        let event = events.recv_timeout(Duration::from_secs(10)).unwrap();
+        match &event {
+            HostEvent::ReloadFailed { error, .. } if error.contains("not a valid WebAssembly") => {}
+            _ => return event,
+        }
+    }
+}
 
 fn text(host: &Host) -> String {
     host.invoke("swapped", "run", Value::Null)
@@ -116,7 +129,7 @@ fn a_watched_plugin_is_reloaded_when_its_module_changes_on_disk() {
     let watcher = host.watch().unwrap();
     assert!(watcher.files().iter().any(|f| f.ends_with("plugin.wat")));
     std::fs::write(dir.path().join("plugin.wat"), answering("v2", 0)).unwrap();
-    let event = events.recv_timeout(Duration::from_secs(10)).unwrap();
+    let event = next_outcome(&events);
     assert!(matches!(event, HostEvent::Reloaded { .. }), "{event:?}");
     assert_eq!(text(&host), "v2");
     // A rename in the manifest is refused: the name is how callers find the plugin.
@@ -127,12 +140,10 @@ fn a_watched_plugin_is_reloaded_when_its_module_changes_on_disk() {
         &answering("v3", 0),
         json!({}),
     );
-    let started = Instant::now();
-    let event = events.recv_timeout(Duration::from_secs(10)).unwrap();
+    let event = next_outcome(&events);
     assert!(
         matches!(event, HostEvent::ReloadFailed { ref error, .. } if error.contains("now names it `renamed`")),
-        "{event:?} after {:?}",
-        started.elapsed()
+        "{event:?}"
     );
     assert_eq!(text(&host), "v2");
 }
