@@ -6,7 +6,7 @@ use std::time::Duration;
 use interop_hostile::{invoke, load, trusting_host, Arena, Case, ErrorKind, Expect};
 use serde_json::{json, Value};
 
-/// The time limit of the cases that must be stopped in time (and [`BOUND`], how soon they must end).
+/// The time limit of the cases that must be stopped in time.
 const TIMEOUT_MS: u64 = 1000;
 /// How soon a call past its limit must end: room for a loaded machine; each guest bounded
 /// by it would otherwise run forever or sleep 30 s.
