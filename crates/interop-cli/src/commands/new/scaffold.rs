@@ -2,6 +2,7 @@
 //! the language copied in, so a plugin builds on its own), the manifest's `interop`
 //! section, and the command that builds the plugin.
 
+use interop_setup::helpers;
 use serde_json::{json, Value};
 
 /// The languages `interop new` scaffolds: every guest interop runs.
@@ -58,15 +59,6 @@ pub struct Scaffold {
     pub build: Option<String>,
 }
 
-/// The guest helpers, copied into each new plugin of their language.
-const GO_HELPER: [&str; 2] = [
-    include_str!("../../../../../examples/pdk/go/interop/go.mod"),
-    include_str!("../../../../../examples/pdk/go/interop/interop.go"),
-];
-const AS_HELPER: &str = include_str!("../../../../../examples/pdk/assemblyscript/interop.ts");
-const C_HELPER: &str = include_str!("../../../../../examples/pdk/c/interop.h");
-const NATIVE_HEADER: &str = include_str!("../../../../../examples/include/interop_plugin.h");
-
 /// The build command of C guests: Debian's clang with wasi-libc (`interop setup c`).
 const C_BUILD: &str = "clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -O2 -s \
                        -I include -o dist/plugin.wasm src/plugin.c";
@@ -111,8 +103,8 @@ pub fn scaffold(lang: Lang, names: &Names) -> Scaffold {
                     "main.go",
                     fill(include_str!("../../../templates/go/main.go")),
                 ),
-                ("interop/go.mod", GO_HELPER[0].to_owned()),
-                ("interop/interop.go", GO_HELPER[1].to_owned()),
+                ("interop/go.mod", helpers::GO[0].1.to_owned()),
+                ("interop/interop.go", helpers::GO[1].1.to_owned()),
             ],
             dirs: &["dist"],
             build: Some(
@@ -133,7 +125,7 @@ pub fn scaffold(lang: Lang, names: &Names) -> Scaffold {
                     "assembly/index.ts",
                     fill(include_str!("../../../templates/assemblyscript/index.ts")),
                 ),
-                ("assembly/interop.ts", AS_HELPER.to_owned()),
+                ("assembly/interop.ts", helpers::ASSEMBLYSCRIPT.to_owned()),
             ],
             dirs: &["dist"],
             build: Some("npm install --no-audit --no-fund && npm run build".into()),
@@ -146,7 +138,7 @@ pub fn scaffold(lang: Lang, names: &Names) -> Scaffold {
                     "src/plugin.c",
                     fill(include_str!("../../../templates/c/plugin.c")),
                 ),
-                ("include/interop.h", C_HELPER.to_owned()),
+                ("include/interop.h", helpers::C_WASM.to_owned()),
             ],
             dirs: &["dist"],
             build: Some(C_BUILD.into()),
@@ -205,7 +197,7 @@ pub fn scaffold(lang: Lang, names: &Names) -> Scaffold {
                     "src/plugin.c",
                     fill(include_str!("../../../templates/c-native/plugin.c")),
                 ),
-                ("include/interop_plugin.h", NATIVE_HEADER.to_owned()),
+                ("include/interop_plugin.h", helpers::C_NATIVE.to_owned()),
             ],
             dirs: &["build"],
             build: Some(
