@@ -20,7 +20,7 @@ fn package() -> PathBuf {
     root().join("bindings/node")
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|t| if t.is_absolute() { t } else { root().join(t) })
