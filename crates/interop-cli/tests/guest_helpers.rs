@@ -62,5 +62,10 @@ export function greet(): void {
         .current_dir(dir)
         .output()
         .unwrap();
-    assert_eq!(text(&out.stdout), "Hello, World!\n", "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Hello, World!\n",
+        "{}",
+        text(&out.stderr)
+    );
 }
