@@ -16,8 +16,15 @@ const ERROR: i32 = 1;
 const NOT_FOUND: i32 = 2;
 const INVALID_INPUT: i32 = 3;
 
-type EntryFn =
-    unsafe extern "C" fn(*mut c_void, *const u8, usize, *const u8, usize, *mut *mut u8, *mut usize) -> i32;
+type EntryFn = unsafe extern "C" fn(
+    *mut c_void,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut *mut u8,
+    *mut usize,
+) -> i32;
 
 /// The descriptor of the ABI (`interop_plugin_t` in interop_plugin.h).
 #[repr(C)]
@@ -40,7 +47,10 @@ unsafe impl Sync for Plugin {}
 fn handle(handler: &str, input: Value) -> Result<Value, (i32, String)> {
     match (handler, input) {
         ("greet", Value::String(name)) => Ok(json!(format!("Hello, {name}!"))),
-        ("greet", _) => Err((INVALID_INPUT, "greet: expected the name as a JSON string".into())),
+        ("greet", _) => Err((
+            INVALID_INPUT,
+            "greet: expected the name as a JSON string".into(),
+        )),
         (other, _) => Err((NOT_FOUND, format!("no handler `{other}`"))),
     }
 }
@@ -58,10 +68,15 @@ unsafe extern "C" fn invoke(
     let reply = catch_unwind(|| {
         // SAFETY: the host passes valid buffers of these lengths for the call's duration.
         let (handler, input) = unsafe {
-            let input = if input_len == 0 { &[][..] } else { std::slice::from_raw_parts(input, input_len) };
+            let input = if input_len == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(input, input_len)
+            };
             (std::slice::from_raw_parts(handler, handler_len), input)
         };
-        let handler = std::str::from_utf8(handler).map_err(|_| (INVALID_INPUT, "handler is not UTF-8".to_owned()))?;
+        let handler = std::str::from_utf8(handler)
+            .map_err(|_| (INVALID_INPUT, "handler is not UTF-8".to_owned()))?;
         let input = serde_json::from_slice(input).unwrap_or(Value::Null);
         handle(handler, input)
     })
