@@ -137,6 +137,10 @@ fn build_plugins() -> Result<()> {
 }
 
 fn test() -> Result<()> {
+    // Every package of the lock file, those of other platforms too: the layers test reads
+    // `cargo metadata --all-features --offline`, which needs their manifests.
+    step("cargo fetch");
+    cargo(&["fetch", "--quiet"])?;
     build_plugins()?;
     schema(true)?;
     step("cargo test --workspace");
