@@ -39,13 +39,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             What::Rust => &[Component::Rust],
             What::All => &Component::ALL,
         };
-        components.extend(
-            these
-                .iter()
-                .filter(|c| !components.contains(*c))
-                .copied()
-                .collect::<Vec<_>>(),
-        );
+        for component in these {
+            if !components.contains(component) {
+                components.push(*component);
+            }
+        }
     }
     let setup = Setup::for_user(Progress::auto())?;
     let mut changed = false;

@@ -81,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.dir.display()
     );
     if matches!(args.lang, Lang::Rust) {
-        println!("interop-pdk: {}", names.pdk_dependency);
+        println!("dependency: {}", names.pdk_dependency);
     }
     if let Some(build) = &plugin.build {
         println!("build: cd {} && {build}", shell_word(&args.dir));
