@@ -12,7 +12,8 @@
 //! 2. the system: `/usr/include/node` with `libnode.so.108` in a system library directory
 //!    (`apt-get install libnode-dev`);
 //! 3. the user's data directory, `~/.local/share/interop/libnode` (or under
-//!    `$XDG_DATA_HOME`), where `cargo xtask setup` unpacks them;
+//!    `$XDG_DATA_HOME`), where `interop setup js` (and `cargo xtask setup`)
+//!    unpacks them;
 //! 4. `.tools/libnode` of the workspace (older setups).
 
 use std::path::{Path, PathBuf};
@@ -35,8 +36,10 @@ fn main() {
             .collect();
         panic!(
             "the V8 headers and {LIBNODE} (Debian's libnode-dev and libnode108) were not \
-             found in:\n{}\nInstall them with `cargo xtask setup` in the interop repository \
-             (or `apt-get install libnode-dev`), or set INTEROP_LIBNODE_DIR; or build \
+             found in:\n{}\nInstall them with `interop setup js` (an `interop` built without \
+             this feature does it: `cargo install interop-cli --no-default-features \
+             --features wasm,ffi,ipc`), or `cargo xtask setup` in the interop repository, \
+             or `apt-get install libnode-dev`; or set INTEROP_LIBNODE_DIR; or build \
              without the `js` feature.",
             tried.join("\n")
         );

@@ -1,67 +1,26 @@
 //! Steps of the js backend: toolchains to install, sample plugins to build, demo to run.
 //!
-//! V8 comes from Debian's `libnode108` (Node 18.20, V8 10.2) and its headers from
-//! `libnode-dev`. `apt-get install libnode-dev` conflicts with a machine's Node 20, so both
-//! are downloaded and unpacked into the user's data directory,
-//! `~/.local/share/interop/libnode` (where `crates/interop-js/build.rs` finds the headers
-//! and every interop binary finds the library at run time, wherever the binary is), and
-//! only libnode's runtime dependencies are installed normally.
+//! V8 comes from Debian's libnode, unpacked into the user's data directory by
+//! `interop-setup` (what `interop setup js` runs), where interop-js's build script finds
+//! the headers and every interop binary the library.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::util::{self, root};
 
-/// The shared libraries libnode108 links against, as Debian (bookworm) packages.
-const RUNTIME_DEPS: &[&str] = &[
-    "libuv1",
-    "libc-ares2",
-    "zlib1g",
-    "libbrotli1",
-    "libnghttp2-14",
-    "libssl3",
-    "libicu72",
-    "libstdc++6",
-];
-
 /// Installs what the js sample plugins and tests need (idempotent).
 pub fn setup() -> Result<()> {
-    let dest = libnode_dir()?;
-    let lib = dest.join("usr/lib/x86_64-linux-gnu/libnode.so.108");
-    let headers = dest.join("usr/include/node/v8.h");
-    util::apt_install(RUNTIME_DEPS)?;
+    println!(
+        "{}",
+        util::user_setup()?.install(interop_setup::Component::Js)?
+    );
     // build.rs compiles the C++ shim.
     util::apt_install(&["g++"])?;
-    if lib.is_file() && headers.is_file() {
-        println!("js: libnode already unpacked in {}", dest.display());
-    } else {
-        util::step(&format!(
-            "js: download and unpack libnode108 + libnode-dev (V8 10.2) into {}",
-            dest.display()
-        ));
-        util::apt_fetch_unpack(&["libnode108", "libnode-dev"], &dest, None)?;
-        if !lib.is_file() || !headers.is_file() {
-            bail!(
-                "js: libnode108/libnode-dev unpacked into {} but {} or {} is missing",
-                dest.display(),
-                lib.display(),
-                headers.display()
-            );
-        }
-    }
     if !util::on_path("node") {
         // The Node subprocess bridge (interop_js::node) runs the system `node`.
         util::apt_install(&["nodejs"])?;
     }
     Ok(())
-}
-
-/// Where libnode is unpacked: the user's data directory, shared by every checkout and
-/// every installed `interop`.
-pub fn libnode_dir() -> Result<std::path::PathBuf> {
-    match dirs::data_dir() {
-        Some(data) => Ok(data.join("interop/libnode")),
-        None => bail!("js: no data directory for this user (is HOME set?)"),
-    }
 }
 
 /// Builds the js sample plugins (plain scripts: nothing to build).

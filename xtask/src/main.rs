@@ -3,7 +3,10 @@
 //! - `cargo xtask demo`: set up what the demo needs, then validate, inspect and call the
 //!   example plugins.
 //! - `cargo xtask test`: install guest toolchains, build the sample plugins, run every test,
-//!   then build and run an application outside the workspace (`outside.rs`).
+//!   then build and run an application outside the workspace (`outside.rs`) and check an
+//!   installed `interop` away from the checkout (`install_check.rs`).
+//! - `cargo xtask install-check [--fresh]`: that check alone (`--fresh`: the long tier, a
+//!   release build from scratch as a user's `cargo install` does).
 //! - `cargo xtask setup`: install guest toolchains and engines only (idempotent).
 //! - `cargo xtask build-plugins` / `test-plugins`: build the sample plugins / and run the
 //!   integration tests against them.
@@ -20,6 +23,7 @@
 
 mod bench;
 mod ffi;
+mod install_check;
 mod ipc;
 mod js;
 mod node;
@@ -64,6 +68,14 @@ enum Command {
     Lint,
     /// Build and run an application outside the workspace that depends on interop-host.
     Outside,
+    /// `cargo install` the CLI into a temporary root, then `interop setup js` and a JS
+    /// call with this checkout out of reach (quick: a debug build from the shared target
+    /// directory).
+    InstallCheck {
+        /// Build as a user does: release, in a target directory of its own (many minutes).
+        #[arg(long)]
+        fresh: bool,
+    },
     /// Build the Node addon (bindings/node/interop_node.node) and its index.d.ts.
     NodeBuild,
     /// Build the sample plugins and the Node addon, then run `node --test` on it.
@@ -96,6 +108,7 @@ fn main() -> Result<()> {
         Command::Schema { check } => schema(check),
         Command::Lint => lint(),
         Command::Outside => outside::test(),
+        Command::InstallCheck { fresh } => install_check::check(fresh),
         Command::NodeBuild => node::build(),
         Command::NodeTest => {
             build_plugins()?;
@@ -124,11 +137,16 @@ fn build_plugins() -> Result<()> {
 }
 
 fn test() -> Result<()> {
+    // Every package of the lock file, those of other platforms too: the layers test reads
+    // `cargo metadata --all-features --offline`, which needs their manifests.
+    step("cargo fetch");
+    cargo(&["fetch", "--quiet"])?;
     build_plugins()?;
     schema(true)?;
     step("cargo test --workspace");
     cargo(&["test", "--workspace"])?;
     outside::test()?;
+    install_check::check(false)?;
     node::test()?;
     python::test()
 }

@@ -20,7 +20,7 @@ fn package() -> PathBuf {
     root().join("bindings/node")
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|t| if t.is_absolute() { t } else { root().join(t) })
@@ -81,14 +81,11 @@ pub fn test() -> Result<()> {
 /// `npm ci` in the package (TypeScript and Node's types, pinned by package-lock.json),
 /// unless the compiler is already installed.
 fn npm_ci() -> Result<()> {
-    if package().join("node_modules/.bin/tsc").is_file() {
-        return Ok(());
-    }
-    if !util::on_path("npm") {
-        util::apt_install(&["npm"])?;
-    }
-    util::step("node: npm ci in bindings/node (TypeScript, pinned by package-lock.json)");
-    util::run_in("npm", &["ci", "--no-audit", "--no-fund"], &package())
+    Ok(interop_setup::assemblyscript::npm_ci(
+        &util::user_setup()?,
+        &package(),
+        "tsc",
+    )?)
 }
 
 /// `index.d.ts` from napi-derive's type definitions: one JSON object per line, each an

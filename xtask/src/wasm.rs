@@ -1,11 +1,9 @@
 //! Steps of the wasm backend: toolchains to install, sample plugins to build, demo to run.
 //!
-//! Guest toolchains (all idempotent, each printing what it does):
-//! - Rust: `rustup target add wasm32-wasip1`.
-//! - Go >= 1.24 (needed for `//go:wasmexport`): Debian's `golang-1.26-go` from
-//!   trixie-backports, downloaded and unpacked into `.tools/go` with a private apt
-//!   configuration (the system's sources are left alone). Standard Go, not TinyGo: TinyGo
-//!   is in no registry we can reach.
+//! Guest toolchains come from `interop-setup` (what `interop setup` runs; idempotent):
+//! - Rust: the `wasm32-wasip1` target.
+//! - Go >= 1.24 (needed for `//go:wasmexport`): Debian's Go 1.26, unpacked into
+//!   `.tools/go` (not the user's data directory: the checkouts of a machine share it).
 //! - C: Debian's clang, lld, wasi-libc and the wasm32 compiler-rt builtins.
 //! - AssemblyScript: `npm ci` in the AssemblyScript sample (version pinned by its lockfile).
 
@@ -16,22 +14,10 @@ use anyhow::{bail, Context, Result};
 
 use interop_protocol::Interop;
 
-use crate::util::{apt_fetch_unpack, apt_install, root, run_in, step};
+use interop_setup::Component;
 
-/// The Debian suite Go comes from (bookworm-backports stops at Go 1.23).
-const GO_SOURCES: &str = "deb http://deb.debian.org/debian trixie-backports main";
-/// The Go packages unpacked into `.tools/go`.
-const GO_PACKAGES: &[&str] = &["golang-1.26-go", "golang-1.26-src"];
-/// Where the unpacked Go lives, below `.tools/go`.
-const GO_ROOT: &str = "usr/lib/go-1.26";
-/// Debian packages for C guests: `clang --target=wasm32-wasi --sysroot=/usr`.
-const C_PACKAGES: &[&str] = &[
-    "clang",
-    "lld",
-    "llvm",
-    "wasi-libc",
-    "libclang-rt-dev-wasm32",
-];
+use crate::util::{root, run_in, step, tools_setup, user_setup};
+
 /// The greeters the demo calls, one per language.
 const DEMO: &[&str] = &[
     "rust-greeter",
@@ -50,9 +36,11 @@ enum Lang {
 
 /// Installs what the wasm sample plugins and tests need (idempotent).
 pub fn setup() -> Result<()> {
-    rust_target()?;
-    go_toolchain()?;
-    apt_install(C_PACKAGES)?;
+    let user = user_setup()?;
+    for component in [Component::Rust, Component::C] {
+        println!("{}", user.install(component)?);
+    }
+    println!("{}", tools_setup().install(Component::Go)?);
     for dir in wasm_plugin_dirs()? {
         if language(&dir) == Some(Lang::AssemblyScript) {
             npm_ci(&dir)?;
@@ -92,17 +80,11 @@ fn wasm_plugin_dirs() -> Result<Vec<PathBuf>> {
 
 /// `npm ci` in `dir` unless its AssemblyScript compiler is already installed.
 fn npm_ci(dir: &Path) -> Result<()> {
-    if dir.join("node_modules/.bin/asc").is_file() {
-        return Ok(());
-    }
-    if !crate::util::on_path("npm") {
-        apt_install(&["npm"])?;
-    }
-    step(&format!(
-        "npm ci in {} (AssemblyScript, pinned by package-lock.json)",
-        dir.strip_prefix(root()).unwrap_or(dir).display()
-    ));
-    run_in("npm", &["ci", "--no-audit", "--no-fund"], dir)
+    Ok(interop_setup::assemblyscript::npm_ci(
+        &user_setup()?,
+        dir,
+        "asc",
+    )?)
 }
 
 /// Builds every `protocol: "wasm"` sample under examples/plugins that has sources to
@@ -194,43 +176,9 @@ pub fn demo(interop: &str) -> Result<()> {
     Ok(())
 }
 
-fn rust_target() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .context("cannot run rustup")?;
-    if String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|l| l.trim() == "wasm32-wasip1")
-    {
-        return Ok(());
-    }
-    step("rustup target add wasm32-wasip1");
-    crate::util::run("rustup", &["target", "add", "wasm32-wasip1"])
-}
-
-/// `.tools/go/usr/lib/go-1.26`, the GOROOT of the Go toolchain setup unpacks.
+/// The GOROOT of the Go toolchain setup unpacks into `.tools/go`.
 fn go_root() -> PathBuf {
-    root().join(".tools/go").join(GO_ROOT)
-}
-
-fn go_toolchain() -> Result<()> {
-    if go_root().join("bin/go").is_file() && go_root().join("src/runtime").is_dir() {
-        return Ok(());
-    }
-    step(&format!(
-        "fetching Go ({}) from Debian trixie-backports into .tools/go",
-        GO_PACKAGES.join(", ")
-    ));
-    apt_fetch_unpack(GO_PACKAGES, &root().join(".tools/go"), Some(GO_SOURCES))?;
-    if !go_root().join("bin/go").is_file() {
-        bail!(
-            "unpacking {} did not produce {}",
-            GO_PACKAGES.join(", "),
-            go_root().join("bin/go").display()
-        );
-    }
-    Ok(())
+    interop_setup::go::go_root(&tools_setup())
 }
 
 /// A `go` command with the unpacked toolchain, its caches under `.tools`, and no

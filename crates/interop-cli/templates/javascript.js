@@ -3,8 +3,8 @@
 // The global `plugin` object holds the handlers named in plugin.json; `host` gives the
 // host API (host.log, host.env, host.fs.*, host.fetch, ...) under the manifest's policy.
 var plugin = {
-  hello: function (name) {
-    host.log("info", "hello " + name);
+  greet: function (name) {
+    host.log("info", "greet " + name);
     return "Hello, " + name + "!";
   },
 };

@@ -33,12 +33,12 @@ def host_call(function, args):
     return reply.get("result")
 
 
-def hello(name):
-    host_call("log", {"level": "info", "message": "hello %s" % name})
+def greet(name):
+    host_call("log", {"level": "info", "message": "greet %s" % name})
     return "Hello, %s!" % name
 
 
-ACTIONS = {"hello": hello}
+ACTIONS = {"greet": greet}
 
 
 def handle(method, params):

@@ -121,33 +121,6 @@ fn call_input_must_be_json() {
 }
 
 #[test]
-fn new_scaffolds_plugins_that_run_right_away() {
-    let dir = tempfile::tempdir().unwrap();
-    for (lang, expected) in [
-        ("python", "Hello, World!\n"),
-        ("javascript", "Hello, World!\n"),
-        ("wat", "Hello from hello-wat!\n"),
-    ] {
-        let plugin = dir.path().join(format!("hello-{lang}"));
-        let plugin = plugin.to_str().unwrap();
-        let out = interop(&["new", plugin, "--lang", lang]);
-        assert!(out.status.success(), "{lang}: {}", text(&out.stderr));
-        let manifest = format!("{plugin}/plugin.json");
-        assert!(interop(&["validate", &manifest]).status.success(), "{lang}");
-        let out = interop(&["call", &manifest, "hello", "--input", "\"World\""]);
-        assert_eq!(text(&out.stdout), expected, "{lang}: {}", text(&out.stderr));
-    }
-    let again = interop(&[
-        "new",
-        dir.path().join("hello-wat").to_str().unwrap(),
-        "--lang",
-        "wat",
-    ]);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(text(&again.stderr).contains("already exists"));
-}
-
-#[test]
 fn validate_fails_a_manifest_whose_module_is_missing_unless_asked_for_the_manifest_only() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -8,7 +8,7 @@
 //! Does not own: policy checks and auditing (the sandbox's `HostServices` does them), the
 //! manifest (`interop-protocol`), or choosing which plugins to load (`interop-host`).
 //!
-//! V8 comes from Debian's libnode (`cargo xtask setup` unpacks it); a small C++ shim, an
+//! V8 comes from Debian's libnode (`interop setup js` unpacks it); a small C++ shim, an
 //! internal detail of this crate, is the only code that touches V8's C++ API.
 #![deny(missing_docs)]
 

@@ -64,7 +64,7 @@ fn load_libnode() -> Result<Library, String> {
     }
     Err(format!(
         "V8 is not available: {LIBNODE} (Debian's libnode108) was not found:\n{}\n\
-         install it with `cargo xtask setup` in the interop repository (into \
+         install it with `interop setup js` (into \
          ~/.local/share/interop/libnode) or `apt-get install libnode108`, or point \
          INTEROP_LIBNODE at the library",
         tried.join("\n")

@@ -14,6 +14,7 @@ mod run;
 mod schema;
 #[cfg(feature = "ipc")]
 mod serve;
+mod setup;
 mod validate;
 #[cfg(feature = "wasm")]
 mod wasm_call;
@@ -44,6 +45,9 @@ enum Command {
     List(list::Args),
     /// Create a plugin (plugin.json and a source file) that runs right away.
     New(new::Args),
+    /// Install guest toolchains and engines (libnode, Go, clang, AssemblyScript) into the
+    /// user's data directory; a second run does nothing.
+    Setup(setup::Args),
     /// Show what a plugin declares: actions, providers, hooks, permissions and limits.
     Inspect(inspect::Args),
     /// Run one action of a plugin and print its result.
@@ -90,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema => schema::run(),
         Command::List(args) => list::run(args),
         Command::New(args) => new::run(args),
+        Command::Setup(args) => setup::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Call(args) => call::run_call(args),
         Command::Provider(args) => call::run_provider(args),

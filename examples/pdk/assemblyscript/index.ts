@@ -1,0 +1,2 @@
+// The package entry point: `import { inputString, outputText } from "@interop/pdk-assemblyscript"`.
+export * from "./interop";
