@@ -67,6 +67,17 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         Failure::Manifest => MANIFEST,
         Failure::Other => 1,
     };
+    print_failure(err, failure, json);
+    ExitCode::from(code)
+}
+
+/// Reports `err` on stderr (or as JSON on stdout with `json`), for a command that picks
+/// its own exit code.
+pub fn print(err: &anyhow::Error, json: bool) {
+    print_failure(err, classify(err), json);
+}
+
+fn print_failure(err: &anyhow::Error, failure: Failure<'_>, json: bool) {
     if json {
         let error = match failure {
             Failure::Plugin(e) => serde_json::to_value(e).unwrap_or(Value::Null),
@@ -77,7 +88,6 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
     } else {
         eprintln!("{}: {}", crate::style::error_label(), describe(err));
     }
-    ExitCode::from(code)
 }
 
 /// The error and its causes, each said once: most of the library's errors already quote

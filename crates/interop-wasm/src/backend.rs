@@ -9,6 +9,7 @@ use crate::cache::{CacheSource, CacheStats, Compiled, FileId, ModuleCache};
 use crate::command;
 use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
+use crate::info::ModuleInfo;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
 use crate::pool::MAX_INSTANCES_PER_PLUGIN;
@@ -295,9 +296,29 @@ impl WasmBackend {
         let name = module_name(path);
         let dir = path.parent().unwrap_or(Path::new("."));
         let services = HostServices::new(Policy::new(&name, dir));
-        let runtime = self.runtime(false)?;
+        self.open_module_with(path, &[], services)
+    }
+
+    /// Opens a module for calling its exports directly, under `services`' policy (its
+    /// granted directories and variables, its limits), with the variables `env` set too.
+    pub fn open_module_with(
+        &self,
+        path: impl AsRef<Path>,
+        env: &[(String, String)],
+        services: HostServices,
+    ) -> Result<WasmModule, PluginError> {
+        let path = path.as_ref();
+        let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled_file(&runtime, path)?;
-        WasmModule::new(runtime, &compiled, path, services)
+        WasmModule::new(runtime, &compiled, path, services, env)
+    }
+
+    /// The imports and exports of the module file at `path` (binary or `.wat`), and what
+    /// kind of module they make it, without instantiating it.
+    pub fn module_info(&self, path: impl AsRef<Path>) -> Result<ModuleInfo, PluginError> {
+        let runtime = self.runtime(false)?;
+        let (compiled, _) = self.compiled_file(&runtime, path.as_ref())?;
+        Ok(ModuleInfo::of(&compiled.module))
     }
 
     /// Compiles a module from WebAssembly text and opens it for calling its exports, with
@@ -329,7 +350,7 @@ impl WasmBackend {
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled(&runtime, bytes, origin, None)?;
-        WasmModule::new(runtime, &compiled, origin, services)
+        WasmModule::new(runtime, &compiled, origin, services, &[])
     }
 
     /// Runs a WASI command module (`_start`) with `args` (the first is the program name
@@ -341,10 +362,22 @@ impl WasmBackend {
         args: &[String],
         services: HostServices,
     ) -> Result<i32, PluginError> {
+        self.run_command_with_env(path, args, &[], services)
+    }
+
+    /// As [`run_command`](Self::run_command), with the variables `env` (names and values)
+    /// set in the guest's environment too.
+    pub fn run_command_with_env(
+        &self,
+        path: impl AsRef<Path>,
+        args: &[String],
+        env: &[(String, String)],
+        services: HostServices,
+    ) -> Result<i32, PluginError> {
         let path = path.as_ref();
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled_file(&runtime, path)?;
-        command::run_command(&runtime, &compiled, path, services, args)
+        command::run_command(&runtime, &compiled, path, services, args, env)
     }
 }
 

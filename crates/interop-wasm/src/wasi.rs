@@ -67,6 +67,15 @@ impl WasiTemplate {
         WasiTemplate { preopens, env }
     }
 
+    /// Also sets the variables `env` (names and values given by the embedder, such as
+    /// `interop run --env K=V`), over any granted variable of the same name.
+    pub fn with_env(mut self, env: &[(String, String)]) -> Self {
+        self.env
+            .retain(|(name, _)| env.iter().all(|(n, _)| n != name));
+        self.env.extend(env.iter().cloned());
+        self
+    }
+
     /// A builder with the granted preopens and variables.
     fn builder(&self, policy: &Policy) -> WasiCtxBuilder {
         let mut builder = WasiCtxBuilder::new();
@@ -94,9 +103,14 @@ impl WasiTemplate {
 }
 
 /// The WASI context of a command module run by `interop run`: the policy's grants, the
-/// given arguments, and the process's own stdin/stdout/stderr.
-pub(crate) fn command_ctx(services: &HostServices, args: &[String]) -> WasiP1Ctx {
-    let mut builder = WasiTemplate::new(services.policy()).builder(services.policy());
+/// variables `env`, the given arguments, and the process's own stdin/stdout/stderr.
+pub(crate) fn command_ctx(
+    services: &HostServices,
+    args: &[String],
+    env: &[(String, String)],
+) -> WasiP1Ctx {
+    let template = WasiTemplate::new(services.policy()).with_env(env);
+    let mut builder = template.builder(services.policy());
     builder.args(args).inherit_stdio();
     builder.build_p1()
 }

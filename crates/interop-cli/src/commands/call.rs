@@ -129,10 +129,35 @@ fn bare_module(path: &Path, action: &str) -> anyhow::Result<LoadedManifest> {
     Ok(LoadedManifest::from_manifest(manifest, dir)?)
 }
 
+/// A bare module's export of numbers is not an action (actions take and return JSON);
+/// the way to call it is `interop run --invoke`, which the error says.
+#[cfg(feature = "wasm")]
+fn numeric_export_hint(path: &Path, action: &str) -> anyhow::Result<()> {
+    let info = interop_wasm::WasmBackend::default().module_info(path)?;
+    let numeric = info
+        .exports
+        .iter()
+        .find(|e| e.name == action && e.numeric_func);
+    if let Some(export) = numeric {
+        anyhow::bail!(
+            "`{action}` of `{module}` is a function of numbers {ty}, not a plugin action \
+             (actions take and return JSON, docs/abi.md); call it with \
+             `interop run {module} --invoke {action} ARGS...`",
+            module = path.display(),
+            ty = export.ty,
+        );
+    }
+    Ok(())
+}
+
 pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     let input = parse_json(&args.input, "--input")?;
     let manifest = match args.manifest.extension().and_then(|e| e.to_str()) {
-        Some("wasm" | "wat") => bare_module(&args.manifest, &args.action)?,
+        Some("wasm" | "wat") => {
+            #[cfg(feature = "wasm")]
+            numeric_export_hint(&args.manifest, &args.action)?;
+            bare_module(&args.manifest, &args.action)?
+        }
         _ => load_manifest(&args.manifest)?,
     };
     let (host, name) = load(&args.grants, manifest)?;

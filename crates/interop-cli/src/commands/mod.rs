@@ -5,6 +5,8 @@ mod call;
 mod ffi;
 mod grants;
 mod inspect;
+#[cfg(feature = "wasm")]
+mod inspect_module;
 #[cfg(feature = "js")]
 mod js;
 mod list;
