@@ -87,6 +87,38 @@ fn print_failure(err: &anyhow::Error, failure: Failure<'_>, json: bool) {
         println!("{:#}", json!({ "error": error }));
     } else {
         eprintln!("{}: {}", crate::style::error_label(), describe(err));
+        if let Failure::Plugin(e) = failure {
+            print_stack(e);
+        }
+    }
+}
+
+/// A script's stack (JavaScript errors carry it in `data.stack`): where it failed as
+/// `file:line:col`, then its frames, which the message alone does not say.
+fn print_stack(err: &PluginError) {
+    let Some(stack) = err.data.as_ref().and_then(|d| d.get("stack")?.as_str()) else {
+        return;
+    };
+    let frames: Vec<&str> = stack
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("at "))
+        .collect();
+    let Some(first) = frames.first() else {
+        return;
+    };
+    eprintln!("  --> {}", location(first));
+    for frame in &frames {
+        eprintln!("      {frame}");
+    }
+}
+
+/// `file:line:col` of a V8 frame: `at f (./a.js:2:20)` or `at ./a.js:4:1`.
+fn location(frame: &str) -> &str {
+    let frame = frame.trim_start_matches("at ");
+    match (frame.rfind('('), frame.strip_suffix(')')) {
+        (Some(open), Some(inner)) => &inner[open + 1..],
+        _ => frame,
     }
 }
 

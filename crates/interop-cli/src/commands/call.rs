@@ -91,11 +91,36 @@ impl ProviderArgs {
 }
 
 /// A host under the command's grants and `--config` keys, with the plugin of `manifest`
-/// loaded; returns it and the plugin's name.
-fn load(grants: &GrantArgs, manifest: LoadedManifest) -> anyhow::Result<(Host, String)> {
-    let host = grants.host_for(manifest.name())?;
-    let name = host.load_manifest(manifest)?.name().to_owned();
+/// loaded; returns it and the plugin's name. With `json`, stdout is the JSON document
+/// only: the `[LOG]` lines of JavaScript's `log()` go to stderr.
+fn load(
+    grants: &GrantArgs,
+    manifest: LoadedManifest,
+    json: bool,
+) -> anyhow::Result<(Host, String)> {
+    let mut host = grants.host_for(manifest.name())?;
+    if json {
+        js_logs_to_stderr(&mut host);
+    }
+    let message = format!(
+        "loading `{}` (compiling it the first time)",
+        manifest.name()
+    );
+    let plugin = crate::progress::spin(&message, || host.load_manifest(manifest))?;
+    let name = plugin.name().to_owned();
     Ok((host, name))
+}
+
+/// Sends the `[LOG]` lines of JavaScript plugins' `log()` to stderr instead of stdout.
+pub fn js_logs_to_stderr(host: &mut Host) {
+    #[cfg(feature = "js")]
+    {
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(std::io::stderr()));
+        let js = interop_js::JsBackend::new().with_log_writer(stderr);
+        host.register_backend(std::sync::Arc::new(js));
+    }
+    #[cfg(not(feature = "js"))]
+    let _ = host;
 }
 
 /// A bare `.wasm`/`.wat` module as a plugin: a manifest made in memory with one action,
@@ -160,7 +185,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
         }
         _ => load_manifest(&args.manifest)?,
     };
-    let (host, name) = load(&args.grants, manifest)?;
+    let (host, name) = load(&args.grants, manifest, args.json)?;
     let result = host.invoke(&name, &args.action, input)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -183,7 +208,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
-    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?, args.json)?;
     let result = host.get_provider(&name, &args.provider)?;
     match (&result.text, args.json) {
         (Some(text), false) => println!("{text}"),
@@ -194,7 +219,7 @@ pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
 
 pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let payload = parse_json(&args.payload, "--payload")?;
-    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?, false)?;
     let mut outcomes = host.emit(&args.event, payload);
     match outcomes.remove(&name) {
         None => Err(interop_host::PluginError::not_found(format!(

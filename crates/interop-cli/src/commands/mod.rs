@@ -1,6 +1,7 @@
 //! The subcommands, one module each.
 
 mod call;
+mod completions;
 #[cfg(feature = "ffi")]
 mod ffi;
 mod grants;
@@ -11,6 +12,7 @@ mod inspect_module;
 mod js;
 mod list;
 mod new;
+mod reference;
 #[cfg(feature = "wasm")]
 mod run;
 mod schema;
@@ -31,6 +33,10 @@ pub struct Cli {
     /// Log what the host does (or set INTEROP_LOG, e.g. INTEROP_LOG=debug).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Log at this level (error, warn, info, debug, trace) or by a `tracing` filter
+    /// (`interop_wasm=debug`); over INTEROP_LOG and -v.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = log_filter)]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,9 +76,26 @@ enum Command {
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print docs/cli-reference.md, generated from the command tree.
+    #[command(hide = true)]
+    CliReference,
+}
+
+/// A `--log-level` that `tracing` understands.
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a level or `tracing` filter: {e}"))
 }
 
 impl Cli {
+    /// The log filter of `--log-level`, and whether `-v` was given.
+    pub fn log_filter(&self) -> (Option<String>, bool) {
+        (self.log_level.clone(), self.verbose)
+    }
+
     /// Whether the command prints JSON (`--json`), so that its errors are JSON too.
     pub fn json_output(&self) -> bool {
         match &self.command {
@@ -106,5 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ffi(args) => ffi::run(args),
         #[cfg(feature = "js")]
         Command::Js(args) => js::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::CliReference => reference::run(),
     }
 }

@@ -107,6 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         policy.memory_bytes = mb.saturating_mul(1024 * 1024);
     }
     let backend = WasmBackend::default();
+    // Compiled here (or found in the cache) under a spinner, before the module's own
+    // output starts.
+    let message = format!("compiling `{}`", args.module.display());
+    crate::progress::spin(&message, || backend.prepare_file(&args.module))?;
     let services = HostServices::new(policy);
     if let Some(func) = &args.invoke {
         let module = backend
