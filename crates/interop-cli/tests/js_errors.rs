@@ -30,9 +30,18 @@ fn a_js_error_shows_file_line_col_and_the_stack() {
         "{stderr}"
     );
     let script = dir.path().join("bad.js").display().to_string();
-    assert!(stderr.contains(&format!("  --> {script}:2:20\n")), "{stderr}");
-    assert!(stderr.contains(&format!("at inner ({script}:2:20)\n")), "{stderr}");
-    assert!(stderr.contains(&format!("at Object.boom ({script}:4:39)")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("  --> {script}:2:20\n")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("at inner ({script}:2:20)\n")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("at Object.boom ({script}:4:39)")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use anyhow::Context;
 use interop_host::Host;
 
 use super::grants::GrantArgs;
-use interop_protocol::{load_manifest, LoadedManifest, Manifest};
+use interop_protocol::{load_manifest, ActionResult, LoadedManifest, Manifest};
 use serde_json::{json, Value};
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +54,7 @@ pub struct EmitArgs {
 
 /// The JSON value of an `--input`-style argument: the text itself, `-` for stdin or
 /// `@FILE` for a file's contents (large inputs do not fit in a command line).
-fn parse_json(arg: &str, what: &str) -> anyhow::Result<Value> {
+pub fn parse_json(arg: &str, what: &str) -> anyhow::Result<Value> {
     let (text, what) = match arg {
         "-" => {
             let mut text = String::new();
@@ -93,7 +93,7 @@ impl ProviderArgs {
 /// A host under the command's grants and `--config` keys, with the plugin of `manifest`
 /// loaded; returns it and the plugin's name. With `json`, stdout is the JSON document
 /// only: the `[LOG]` lines of JavaScript's `log()` go to stderr.
-fn load(
+pub fn load(
     grants: &GrantArgs,
     manifest: LoadedManifest,
     json: bool,
@@ -187,7 +187,13 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     };
     let (host, name) = load(&args.grants, manifest, args.json)?;
     let result = host.invoke(&name, &args.action, input)?;
-    if args.json {
+    print_result(result, args.json)
+}
+
+/// Prints an action's result: its text, else its data, or all of it as JSON with `json`;
+/// a failed result is the command's error (or, with `json`, its exit code).
+pub fn print_result(result: ActionResult, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else if let Some(text) = &result.text {
         println!("{text}");
@@ -196,7 +202,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     }
     if !result.success {
         if let Some(err) = result.error {
-            if args.json {
+            if json {
                 // The result printed above already carries the error.
                 return Ok(ExitCode::from(crate::failure::exit_code(err.kind)));
             }

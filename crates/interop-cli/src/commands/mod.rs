@@ -1,5 +1,6 @@
 //! The subcommands, one module each.
 
+mod audit;
 mod call;
 mod completions;
 #[cfg(feature = "ffi")]
@@ -18,9 +19,11 @@ mod run;
 mod schema;
 #[cfg(feature = "ipc")]
 mod serve;
+mod shell;
 mod validate;
 #[cfg(feature = "wasm")]
 mod wasm_call;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -76,6 +79,13 @@ enum Command {
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
+    /// Load several plugins in one host and call them, a command per line of stdin
+    /// (load, call, provider, emit, list, metrics).
+    Shell(shell::Args),
+    /// Run an action, and again each time the plugin's files change (hot reload).
+    Watch(watch::Args),
+    /// Print or filter an audit log written with --audit FILE.
+    Audit(audit::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print docs/cli-reference.md, generated from the command tree.
@@ -104,6 +114,7 @@ impl Cli {
             Command::Inspect(args) => args.json(),
             Command::Call(args) => args.json(),
             Command::Provider(args) => args.json(),
+            Command::Audit(args) => args.json(),
             _ => false,
         }
     }
@@ -129,6 +140,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ffi(args) => ffi::run(args),
         #[cfg(feature = "js")]
         Command::Js(args) => js::run(args),
+        Command::Shell(args) => shell::run(args),
+        Command::Watch(args) => watch::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Completions(args) => completions::run(args),
         Command::CliReference => reference::run(),
     }
