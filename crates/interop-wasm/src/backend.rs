@@ -417,6 +417,20 @@ pub fn module_name(path: &Path) -> String {
     }
 }
 
+/// How a missing module gets built: the samples of this repository by xtask, anyone
+/// else's by their own build.
+fn build_hint(path: &Path) -> &'static str {
+    let parts: Vec<_> = path.components().map(|c| c.as_os_str()).collect();
+    if parts
+        .windows(2)
+        .any(|w| w[0] == "examples" && w[1] == "plugins")
+    {
+        "sample plugins are built by `cargo xtask build-plugins`"
+    } else {
+        "build the plugin first (its build step writes the module), or fix the path"
+    }
+}
+
 /// Opens a module file, refusing at once anything that is not a regular file (a FIFO or
 /// device would block or never end) and anything over [`MAX_MODULE_BYTES`] (before
 /// reading it). Returns it with its identity.
@@ -424,7 +438,8 @@ fn open_module(path: &Path) -> Result<(File, FileId), PluginError> {
     let shown = path.display();
     let file = files::open_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => PluginError::not_found(format!(
-            "cannot read wasm module `{shown}`: {e} (sample plugins are built by `cargo xtask build-plugins`)"
+            "cannot read wasm module `{shown}`: {e} ({})",
+            build_hint(path)
         )),
         std::io::ErrorKind::InvalidInput => {
             PluginError::invalid_input(format!("wasm module `{shown}`: {e}"))
