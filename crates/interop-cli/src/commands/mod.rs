@@ -115,6 +115,8 @@ impl Cli {
             Command::Call(args) => args.json(),
             Command::Provider(args) => args.json(),
             Command::Audit(args) => args.json(),
+            Command::Shell(args) => args.json,
+            Command::Watch(args) => args.json,
             _ => false,
         }
     }

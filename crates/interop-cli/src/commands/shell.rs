@@ -31,7 +31,7 @@ pub struct Args {
     plugins: Vec<std::path::PathBuf>,
     /// Print results as JSON (one document per command; logs go to stderr).
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     #[command(flatten)]
     grants: GrantArgs,
 }

@@ -30,7 +30,7 @@ pub struct Args {
     input: String,
     /// Print each whole result as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     #[command(flatten)]
     grants: GrantArgs,
 }
