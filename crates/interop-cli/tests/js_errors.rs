@@ -77,3 +77,21 @@ fn with_json_stdout_is_only_the_json_and_log_lines_go_to_stderr() {
         .unwrap()
         .contains("bad.js:2:20"));
 }
+
+#[test]
+fn a_syntax_error_in_a_plugin_script_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.js"),
+        "const plugin = {\n  boom() { return 1 +; }\n};\n",
+    )
+    .unwrap();
+    let manifest = r#"{"name": "typo", "version": "0.1.0",
+        "interop": {"protocol": "js", "scriptPath": "bad.js"}, "actions": [{"name": "boom"}]}"#;
+    std::fs::write(dir.path().join("plugin.json"), manifest).unwrap();
+    let out = interop(&["call", dir.path().to_str().unwrap(), "boom"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("SyntaxError: Unexpected token"), "{stderr}");
+    let script = dir.path().join("bad.js").display().to_string();
+    assert!(stderr.contains(&format!("  --> {script}:2:")), "{stderr}");
+}
