@@ -125,20 +125,16 @@ fn the_audit_log_records_each_host_call_and_audit_filters_it() {
     );
 }
 
-#[test]
-#[cfg(feature = "js")]
-fn watch_runs_the_action_again_with_the_new_script_after_a_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("plugin.js");
-    std::fs::write(&script, "const plugin = { hi() { return 'first'; } };\n").unwrap();
-    std::fs::write(
-        dir.path().join("plugin.json"),
-        r#"{"name": "watched", "version": "0.1.0",
-            "interop": {"protocol": "js", "scriptPath": "plugin.js"}, "actions": [{"name": "hi"}]}"#,
-    )
-    .unwrap();
+/// `interop watch DIR ACTION`, and a way to read its next line of stdout.
+fn watching(
+    dir: &std::path::Path,
+    action: &str,
+) -> (
+    std::process::Child,
+    impl Fn() -> Result<String, mpsc::RecvTimeoutError>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["watch", dir.path().to_str().unwrap(), "hi"])
+        .args(["watch", dir.to_str().unwrap(), action])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -153,10 +149,61 @@ fn watch_runs_the_action_again_with_the_new_script_after_a_change() {
             }
         }
     });
-    // Generous bounds: they only keep a broken watch from hanging the suite.
-    let next = || lines.recv_timeout(Duration::from_secs(60));
+    // A generous bound: it only keeps a broken watch from hanging the suite.
+    (child, move || lines.recv_timeout(Duration::from_secs(60)))
+}
+
+#[test]
+#[cfg(feature = "js")]
+fn watch_runs_the_action_again_with_the_new_script_after_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("plugin.js");
+    std::fs::write(&script, "const plugin = { hi() { return 'first'; } };\n").unwrap();
+    std::fs::write(
+        dir.path().join("plugin.json"),
+        r#"{"name": "watched", "version": "0.1.0",
+            "interop": {"protocol": "js", "scriptPath": "plugin.js"}, "actions": [{"name": "hi"}]}"#,
+    )
+    .unwrap();
+    let (mut child, next) = watching(dir.path(), "hi");
     assert_eq!(next().as_deref(), Ok("first"));
     std::fs::write(&script, "const plugin = { hi() { return 'second'; } };\n").unwrap();
+    let answer = next();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer.as_deref(), Ok("second"));
+}
+
+#[test]
+fn watch_reloads_a_python_plugin_when_its_script_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = |answer: &str| {
+        format!(
+            "import json, sys\n\
+             for line in sys.stdin:\n\
+             \x20   msg = json.loads(line)\n\
+             \x20   if msg.get('method') == 'initialize':\n\
+             \x20       result = {{'name': 'pywatched', 'protocolVersion': '1.0'}}\n\
+             \x20   elif msg.get('method') == 'action.invoke':\n\
+             \x20       result = {{'success': True, 'text': '{answer}'}}\n\
+             \x20   else:\n\
+             \x20       result = None\n\
+             \x20   if 'id' in msg:\n\
+             \x20       print(json.dumps({{'jsonrpc': '2.0', 'id': msg['id'], 'result': result}}), flush=True)\n"
+        )
+    };
+    let path = dir.path().join("plugin.py");
+    std::fs::write(&path, script("first")).unwrap();
+    std::fs::write(
+        dir.path().join("plugin.json"),
+        r#"{"name": "pywatched", "version": "0.1.0",
+            "interop": {"protocol": "subprocess", "command": "python3", "args": ["plugin.py"]},
+            "actions": [{"name": "hi"}]}"#,
+    )
+    .unwrap();
+    let (mut child, next) = watching(dir.path(), "hi");
+    assert_eq!(next().as_deref(), Ok("first"));
+    std::fs::write(&path, script("second")).unwrap();
     let answer = next();
     let _ = child.kill();
     let _ = child.wait();
