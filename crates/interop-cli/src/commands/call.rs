@@ -102,12 +102,7 @@ pub fn load(
     if json {
         js_logs_to_stderr(&mut host);
     }
-    let message = format!(
-        "loading `{}` (compiling it the first time)",
-        manifest.name()
-    );
-    let plugin = crate::progress::spin(&message, || host.load_manifest(manifest))?;
-    let name = plugin.name().to_owned();
+    let name = crate::progress::load(&host, manifest)?.name().to_owned();
     Ok((host, name))
 }
 

@@ -147,7 +147,7 @@ fn load(host: &mut Host, grants: &GrantArgs, path: &str) -> anyhow::Result<Strin
     let manifest = load_manifest(required(path, "PATH")?)?;
     let name = manifest.name().to_owned();
     grants.configure(host, &name);
-    host.load_manifest(manifest)?;
+    crate::progress::load(host, manifest)?;
     Ok(name)
 }
 
