@@ -67,6 +67,17 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         Failure::Manifest => MANIFEST,
         Failure::Other => 1,
     };
+    print_failure(err, failure, json);
+    ExitCode::from(code)
+}
+
+/// Reports `err` on stderr (or as JSON on stdout with `json`), for a command that picks
+/// its own exit code.
+pub fn print(err: &anyhow::Error, json: bool) {
+    print_failure(err, classify(err), json);
+}
+
+fn print_failure(err: &anyhow::Error, failure: Failure<'_>, json: bool) {
     if json {
         let error = match failure {
             Failure::Plugin(e) => serde_json::to_value(e).unwrap_or(Value::Null),
@@ -76,8 +87,39 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         println!("{:#}", json!({ "error": error }));
     } else {
         eprintln!("{}: {}", crate::style::error_label(), describe(err));
+        if let Failure::Plugin(e) = failure {
+            print_stack(e);
+        }
     }
-    ExitCode::from(code)
+}
+
+/// A script's stack (JavaScript errors carry it in `data.stack`): where it failed as
+/// `file:line:col`, then its frames, which the message alone does not say.
+fn print_stack(err: &PluginError) {
+    let Some(stack) = err.data.as_ref().and_then(|d| d.get("stack")?.as_str()) else {
+        return;
+    };
+    let frames: Vec<&str> = stack
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("at "))
+        .collect();
+    let Some(first) = frames.first() else {
+        return;
+    };
+    eprintln!("  --> {}", location(first));
+    for frame in &frames {
+        eprintln!("      {frame}");
+    }
+}
+
+/// `file:line:col` of a V8 frame: `at f (./a.js:2:20)` or `at ./a.js:4:1`.
+fn location(frame: &str) -> &str {
+    let frame = frame.trim_start_matches("at ");
+    match (frame.rfind('('), frame.strip_suffix(')')) {
+        (Some(open), Some(inner)) => &inner[open + 1..],
+        _ => frame,
+    }
 }
 
 /// The error and its causes, each said once: most of the library's errors already quote

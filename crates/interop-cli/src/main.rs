@@ -5,6 +5,7 @@
 
 mod commands;
 mod failure;
+mod progress;
 mod style;
 
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
     #[cfg(all(feature = "ffi", feature = "ipc"))]
     interop_host::isolation::serve_if_runner();
     let cli = commands::Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.log_filter());
     let json = cli.json_output();
     match commands::run(cli) {
         Ok(code) => code,
@@ -26,16 +27,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, filtered by `INTEROP_LOG` (or `RUST_LOG`), else `warn` (`info` with
-/// `-v`). The engines' own chatter (Cranelift, wasmtime's internals) stays at `info`
-/// and above even under `debug`, where it would drown interop's lines.
-fn init_logging(verbose: bool) {
+/// Logs go to stderr, filtered by `filter` (`--log-level`), else `INTEROP_LOG` (or
+/// `RUST_LOG`), else `warn` (`info` with `-v`). The engines' own chatter (Cranelift,
+/// wasmtime's internals) stays at `info` and above even under `debug`, where it would
+/// drown interop's lines.
+fn init_logging((flag, verbose): (Option<String>, bool)) {
     use tracing_subscriber::EnvFilter;
     let quiet_engines = ",cranelift_codegen=info,cranelift_frontend=info,wasmtime_cranelift=info,\
                          wasmtime_internal_cranelift=info,regalloc2=info,wasmtime::runtime=info";
     let filter = ["INTEROP_LOG", "RUST_LOG"]
         .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()));
+    let filter = flag
+        .or(filter)
         .unwrap_or_else(|| (if verbose { "info" } else { "warn" }).to_owned());
     // A filter that names the engines itself is taken as it is.
     let quiet_engines = if filter.contains("cranelift") || filter.contains("wasmtime") {

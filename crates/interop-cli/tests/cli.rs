@@ -255,3 +255,33 @@ fn list_shows_each_plugin_of_a_directory_and_whether_it_is_ready() {
     assert_eq!(tools["protocol"], "subprocess");
     assert_eq!(tools["ready"], true);
 }
+
+#[test]
+fn log_level_shows_the_hosts_lines_on_any_command_and_refuses_a_bad_filter() {
+    let call = [
+        "call",
+        "examples/plugins/javascript-greeter",
+        "greet",
+        "-i",
+        "\"A\"",
+    ];
+    let quiet = interop(&call);
+    assert!(quiet.status.success(), "{}", text(&quiet.stderr));
+    assert!(!text(&quiet.stderr).contains("loading plugin"));
+    let mut logged = call.to_vec();
+    logged.extend(["--log-level", "info"]);
+    let out = interop(&logged);
+    assert!(
+        text(&out.stderr).contains("INFO loading plugin"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "Hello, A!\n");
+    let out = interop(&["--log-level", "x=[", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--log-level"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -139,3 +139,34 @@ fn a_copied_binary_runs_javascript_with_no_path_into_the_build_tree() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Hello, World! App version: 1.0.0"));
 }
+
+#[test]
+fn js_eval_reads_its_script_from_stdin_or_a_file() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["js", "eval", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "const xs = [1, 2, 3];\nxs.map(x => x * 2)\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), "[2,4,6]\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("script.js");
+    std::fs::write(&file, "function f() {\n  return null.x;\n}\nf()\n").unwrap();
+    let out = interop(&["js", "eval", &format!("@{}", file.display())]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:15", file.display())),
+        "{stderr}"
+    );
+}

@@ -17,7 +17,7 @@ use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
 use serde::Serialize;
 
-use interop_protocol::{load_manifest, Plugin};
+use interop_protocol::{load_manifest, Interop, LoadedManifest, Plugin};
 
 use crate::{Host, HostError};
 
@@ -125,8 +125,9 @@ impl Host {
         }
     }
 
-    /// Reloads each plugin loaded now from a manifest when its `plugin.json` or the file
-    /// its `interop` section names (module, script, library) changes on disk, until the
+    /// Reloads each plugin loaded now from a manifest when its `plugin.json`, the file
+    /// its `interop` section names (module, script, library) or, for a process plugin,
+    /// an argument of its command that is a file (its script) changes on disk, until the
     /// returned [`Watcher`] is dropped. Changes are debounced (200 ms). Outcomes are
     /// published as [`HostEvent`]s, one per attempt: a file caught half-written (written
     /// in place rather than renamed into place) gives a `ReloadFailed` that the write's
@@ -146,6 +147,7 @@ impl Host {
                     .into_iter()
                     .map(|(_, p)| source.resolve(p)),
             );
+            watched.extend(process_scripts(source));
             for file in watched {
                 let file = std::path::absolute(&file).unwrap_or(file);
                 files.entry(file).or_default().insert(name.clone());
@@ -188,6 +190,20 @@ impl Host {
             files: files.into_keys().collect(),
         })
     }
+}
+
+/// The arguments of a process plugin's command that are files (`python3 greeter.py`):
+/// its script, whose change should reload it as a module's change does.
+fn process_scripts(source: &LoadedManifest) -> Vec<PathBuf> {
+    let args = match &source.manifest.interop {
+        Interop::Ipc(ipc) => &ipc.args,
+        Interop::Subprocess(process) => &process.args,
+        _ => return Vec::new(),
+    };
+    args.iter()
+        .map(|arg| source.resolve(arg))
+        .filter(|path| path.is_file())
+        .collect()
 }
 
 /// Watches plugin files for [`Host::watch`]; stops when dropped.

@@ -148,10 +148,15 @@ int Caught(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc) {
     }
     if (tc.StackTrace(ctx).ToLocal(&v) && v->IsString()) {
       stack = ijs::Capped(iso, v.As<v8::String>(), rt->max_message);
-    } else if (!tc.Message().IsEmpty()) {
+    }
+    // A SyntaxError (thrown while compiling) or a thrown non-Error has no frames: where
+    // it happened is in the message, added as a frame so the place reads as in a stack.
+    if (stack.find("\n    at ") == std::string::npos && !tc.Message().IsEmpty()) {
       v8::Local<v8::Message> msg = tc.Message();
-      stack = ijs::Text(iso, ctx, msg->GetScriptResourceName(), kShortCap) + ":" +
-              std::to_string(msg->GetLineNumber(ctx).FromMaybe(0));
+      std::string where = ijs::Text(iso, ctx, msg->GetScriptResourceName(), kShortCap) + ":" +
+                          std::to_string(msg->GetLineNumber(ctx).FromMaybe(0)) + ":" +
+                          std::to_string(msg->GetStartColumn(ctx).FromMaybe(0) + 1);
+      stack = (stack.empty() ? std::string() : stack + "\n") + "    at " + where;
     }
     if (reading.HasTerminated() || iso->IsExecutionTerminating()) return Terminated(rt);
   }

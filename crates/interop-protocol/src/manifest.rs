@@ -395,6 +395,12 @@ pub struct FsPermission {
     /// May write, create and remove under `path` (default false).
     #[serde(default)]
     pub write: bool,
+    /// The name a wasm guest sees the directory under (a WASI preopen such as `/data`),
+    /// instead of its path relative to the plugin directory (or its absolute path).
+    /// Wasm plugins only: other backends see real paths, and refuse the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub guest_path: Option<String>,
 }
 
 fn yes() -> bool {

@@ -476,6 +476,14 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
                 format!("`{}` leaves the plugin directory; grant a directory outside it by its absolute path", fs.path),
             ));
         }
+        if let Some(guest) = &fs.guest_path {
+            if let Err(why) = check_guest_path(guest, m.interop.protocol()) {
+                problems.push(Problem::new(
+                    format!("$.permissions.fs[{i}].guestPath"),
+                    why,
+                ));
+            }
+        }
     }
     if let Some(net) = &m.permissions.network {
         for (i, prefix) in net.allowed_url_prefixes.iter().enumerate() {
@@ -534,6 +542,23 @@ fn escapes(path: &Path) -> bool {
         }
     }
     false
+}
+
+/// A grant's `guestPath`: a name a WASI preopen can carry (`/data`, `data`, `.`), and only
+/// for wasm plugins, the one backend whose guests see preopens instead of real paths.
+fn check_guest_path(guest: &str, protocol: Protocol) -> Result<(), String> {
+    if protocol != Protocol::Wasm {
+        return Err(format!(
+            "`{guest}`: a guest path applies to wasm plugins (WASI preopens) only; a {protocol} plugin sees the real path, so remove `guestPath`"
+        ));
+    }
+    let path = Path::new(guest);
+    if guest.contains('\0') || path.components().any(|c| c == Component::ParentDir) {
+        return Err(format!(
+            "`{guest}` is not a guest directory name; expected a path without `..`, such as `/data`"
+        ));
+    }
+    Ok(())
 }
 
 fn check_inside(path: &str, dir: Option<&Path>) -> Result<(), String> {
@@ -605,6 +630,22 @@ mod tests {
         let p = problems(v);
         assert_eq!(p[0].path, "$.version");
         assert!(p[0].message.contains("missing"), "{p:?}");
+    }
+
+    #[test]
+    fn a_guest_path_is_for_wasm_plugins_and_stays_a_plain_name() {
+        let mut v = base();
+        v["permissions"] = json!({"fs": [{"path": "data", "guestPath": "/data"}]});
+        let m = validate_value(&v, None).unwrap();
+        assert_eq!(m.permissions.fs[0].guest_path.as_deref(), Some("/data"));
+        v["permissions"]["fs"][0]["guestPath"] = json!("/data/../etc");
+        let p = problems(v.clone());
+        assert_eq!(p[0].path, "$.permissions.fs[0].guestPath", "{p:?}");
+        v["permissions"]["fs"][0]["guestPath"] = json!("/data");
+        v["interop"] = json!({"protocol": "ffi", "libraryPath": "lib.so"});
+        let p = problems(v);
+        assert_eq!(p[0].path, "$.permissions.fs[0].guestPath", "{p:?}");
+        assert!(p[0].message.contains("wasm plugins"), "{p:?}");
     }
 
     #[test]

@@ -228,6 +228,8 @@ impl Grants {
             (asked, host) => asked.or(host),
         };
         policy.functions = self.functions.clone();
+        // Names only: what they name is granted (or not) below.
+        policy.guest_paths = requested.guest_paths.clone();
         if self.everything_requested {
             policy.fs = requested.fs.clone();
             policy.env = requested.env.clone();
@@ -456,6 +458,22 @@ mod tests {
             dir: dir.path().canonicalize().unwrap(),
         };
         (dir, loaded)
+    }
+
+    #[test]
+    fn guest_paths_of_the_manifest_name_the_granted_roots_and_those_below_them() {
+        let (dir, loaded) = plugin(
+            json!({"fs": [{"path": "data", "guestPath": "/data"}]}),
+            json!({}),
+        );
+        let policy = Grants::default().policy_for(&loaded).unwrap();
+        let data = dir.path().canonicalize().unwrap().join("data");
+        assert_eq!(policy.guest_name(&data).as_deref(), Some("/data"));
+        assert_eq!(
+            policy.guest_name(&data.join("sub")).as_deref(),
+            Some("/data/sub")
+        );
+        assert_eq!(policy.guest_name(&dir.path().join("cache")), None);
     }
 
     #[test]

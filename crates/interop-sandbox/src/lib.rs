@@ -38,7 +38,7 @@ pub use fs::{DirEntry, FileStat};
 pub use functions::{HostFunction, HostFunctions};
 pub use grants::{FsGrant, Grants, HostLimits, NetGrant, Ungranted};
 pub use log::{HostSink, LogLevel, LogRecord, MemorySink, TraceEvent, TracingSink};
-pub use policy::{Access, FsRoot, NetworkPolicy, Policy, PolicyError};
+pub use policy::{Access, FsRoot, GuestPath, NetworkPolicy, Policy, PolicyError};
 pub use services::HostServices;
 pub use urls::UrlPrefix;
 

@@ -63,6 +63,16 @@ impl FsRoot {
     }
 }
 
+/// The name under which a wasm guest sees a granted directory (its WASI preopen), set by
+/// a manifest's `guestPath` or `interop run --dir HOST::GUEST`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestPath {
+    /// The host directory, absolute, with symlinks resolved when it exists.
+    pub host: PathBuf,
+    /// The name the guest sees (`/data`, `.`).
+    pub guest: String,
+}
+
 /// Network access: which URLs and methods, how long and how much.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkPolicy {
@@ -85,6 +95,9 @@ pub struct Policy {
     pub base_dir: PathBuf,
     /// Granted filesystem roots.
     pub fs: Vec<FsRoot>,
+    /// Names wasm guests see directories under, where not their own paths (a root under
+    /// `host` appears under `guest` joined with the rest of its path).
+    pub guest_paths: Vec<GuestPath>,
     /// Network access, if any.
     pub network: Option<NetworkPolicy>,
     /// Environment variables the plugin may read.
@@ -112,6 +125,7 @@ impl Policy {
             plugin: plugin.into(),
             base_dir: absolute(base_dir.as_ref()),
             fs: Vec::new(),
+            guest_paths: Vec::new(),
             network: None,
             env: Vec::new(),
             memory_bytes: DEFAULT_MEMORY_MB * 1024 * 1024,
@@ -131,7 +145,10 @@ impl Policy {
         let mut policy = Policy::new(&m.name, &loaded.dir);
         for grant in &m.permissions.fs {
             let root = policy.base_dir.join(&grant.path);
-            policy = policy.with_fs_root(root, grant.read, grant.write);
+            policy = policy.with_fs_root(&root, grant.read, grant.write);
+            if let Some(guest) = &grant.guest_path {
+                policy = policy.with_guest_path(&root, guest);
+            }
         }
         if let Some(net) = &m.permissions.network {
             let mut prefixes = Vec::new();
@@ -170,11 +187,39 @@ impl Policy {
 
     /// Grants `root` (absolute, or relative to the base directory).
     pub fn with_fs_root(mut self, root: impl AsRef<Path>, read: bool, write: bool) -> Self {
-        let root = self.base_dir.join(root.as_ref());
-        // Resolve symlinks in the root itself now, so that later checks compare real paths.
-        let path = root.canonicalize().unwrap_or_else(|_| normalize(&root));
+        let path = resolve(&self.base_dir.join(root.as_ref()));
         self.fs.push(FsRoot { path, read, write });
         self
+    }
+
+    /// Shows the directory `host` (absolute, or relative to the base directory) to wasm
+    /// guests under the name `guest` (a WASI preopen name such as `/data`). It grants
+    /// nothing by itself: [`with_fs_root`](Self::with_fs_root) does.
+    pub fn with_guest_path(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
+        let host = resolve(&self.base_dir.join(host.as_ref()));
+        self.guest_paths.push(GuestPath {
+            host,
+            guest: guest.into(),
+        });
+        self
+    }
+
+    /// The name a wasm guest sees the granted root `root` under, if a guest path covers
+    /// it: the guest path joined with the rest of `root` below its host directory.
+    pub fn guest_name(&self, root: &Path) -> Option<String> {
+        self.guest_paths.iter().rev().find_map(|g| {
+            let rest = root.strip_prefix(&g.host).ok()?;
+            if rest.as_os_str().is_empty() {
+                Some(g.guest.clone())
+            } else {
+                Some(
+                    Path::new(&g.guest)
+                        .join(rest)
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            }
+        })
     }
 
     /// Grants fetches of URLs under `prefixes` with `methods`, with the default timeout
@@ -216,6 +261,12 @@ impl Policy {
     pub fn env_allowed(&self, name: &str) -> bool {
         self.env.iter().any(|n| n == name)
     }
+}
+
+/// `root` with symlinks resolved now when it exists, so that later checks compare real
+/// paths.
+fn resolve(root: &Path) -> PathBuf {
+    root.canonicalize().unwrap_or_else(|_| normalize(root))
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -9,6 +9,7 @@ use crate::cache::{CacheSource, CacheStats, Compiled, FileId, ModuleCache};
 use crate::command;
 use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
+use crate::info::ModuleInfo;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
 use crate::pool::MAX_INSTANCES_PER_PLUGIN;
@@ -295,9 +296,29 @@ impl WasmBackend {
         let name = module_name(path);
         let dir = path.parent().unwrap_or(Path::new("."));
         let services = HostServices::new(Policy::new(&name, dir));
-        let runtime = self.runtime(false)?;
+        self.open_module_with(path, &[], services)
+    }
+
+    /// Opens a module for calling its exports directly, under `services`' policy (its
+    /// granted directories and variables, its limits), with the variables `env` set too.
+    pub fn open_module_with(
+        &self,
+        path: impl AsRef<Path>,
+        env: &[(String, String)],
+        services: HostServices,
+    ) -> Result<WasmModule, PluginError> {
+        let path = path.as_ref();
+        let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled_file(&runtime, path)?;
-        WasmModule::new(runtime, &compiled, path, services)
+        WasmModule::new(runtime, &compiled, path, services, env)
+    }
+
+    /// The imports and exports of the module file at `path` (binary or `.wat`), and what
+    /// kind of module they make it, without instantiating it.
+    pub fn module_info(&self, path: impl AsRef<Path>) -> Result<ModuleInfo, PluginError> {
+        let runtime = self.runtime(false)?;
+        let (compiled, _) = self.compiled_file(&runtime, path.as_ref())?;
+        Ok(ModuleInfo::of(&compiled.module))
     }
 
     /// Compiles a module from WebAssembly text and opens it for calling its exports, with
@@ -329,7 +350,7 @@ impl WasmBackend {
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled(&runtime, bytes, origin, None)?;
-        WasmModule::new(runtime, &compiled, origin, services)
+        WasmModule::new(runtime, &compiled, origin, services, &[])
     }
 
     /// Runs a WASI command module (`_start`) with `args` (the first is the program name
@@ -341,10 +362,22 @@ impl WasmBackend {
         args: &[String],
         services: HostServices,
     ) -> Result<i32, PluginError> {
+        self.run_command_with_env(path, args, &[], services)
+    }
+
+    /// As [`run_command`](Self::run_command), with the variables `env` (names and values)
+    /// set in the guest's environment too.
+    pub fn run_command_with_env(
+        &self,
+        path: impl AsRef<Path>,
+        args: &[String],
+        env: &[(String, String)],
+        services: HostServices,
+    ) -> Result<i32, PluginError> {
         let path = path.as_ref();
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (compiled, _) = self.compiled_file(&runtime, path)?;
-        command::run_command(&runtime, &compiled, path, services, args)
+        command::run_command(&runtime, &compiled, path, services, args, env)
     }
 }
 
@@ -384,6 +417,20 @@ pub fn module_name(path: &Path) -> String {
     }
 }
 
+/// How a missing module gets built: the samples of this repository by xtask, anyone
+/// else's by their own build.
+fn build_hint(path: &Path) -> &'static str {
+    let parts: Vec<_> = path.components().map(|c| c.as_os_str()).collect();
+    if parts
+        .windows(2)
+        .any(|w| w[0] == "examples" && w[1] == "plugins")
+    {
+        "sample plugins are built by `cargo xtask build-plugins`"
+    } else {
+        "build the plugin first (its build step writes the module), or fix the path"
+    }
+}
+
 /// Opens a module file, refusing at once anything that is not a regular file (a FIFO or
 /// device would block or never end) and anything over [`MAX_MODULE_BYTES`] (before
 /// reading it). Returns it with its identity.
@@ -391,7 +438,8 @@ fn open_module(path: &Path) -> Result<(File, FileId), PluginError> {
     let shown = path.display();
     let file = files::open_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => PluginError::not_found(format!(
-            "cannot read wasm module `{shown}`: {e} (sample plugins are built by `cargo xtask build-plugins`)"
+            "cannot read wasm module `{shown}`: {e} ({})",
+            build_hint(path)
         )),
         std::io::ErrorKind::InvalidInput => {
             PluginError::invalid_input(format!("wasm module `{shown}`: {e}"))

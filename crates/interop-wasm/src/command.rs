@@ -24,6 +24,7 @@ pub(crate) fn run_command(
     origin: &Path,
     services: HostServices,
     args: &[String],
+    env: &[(String, String)],
 ) -> Result<i32, PluginError> {
     let plugin = services.plugin().to_owned();
     if !matches!(
@@ -37,7 +38,7 @@ pub(crate) fn run_command(
     }
     let pre = prepare(runtime, compiled, origin, services.policy())?;
     let services = services.for_instance();
-    let ctx = wasi::command_ctx(&services, args);
+    let ctx = wasi::command_ctx(&services, args, env);
     let stdio = CapturedOutput::new(services.clone());
     let (mut store, instance) = instantiate_with(runtime, &pre, State::new(ctx, services, stdio))?;
     let start = instance

@@ -33,6 +33,7 @@ mod command;
 pub mod engine;
 mod failure;
 mod host_api;
+mod info;
 mod instance;
 mod limits;
 mod module;
@@ -49,6 +50,7 @@ pub use backend::{
     CACHE_DIR_ENV, DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
+pub use info::{ItemInfo, ModuleInfo, ModuleKind};
 pub use module::{WasmModule, WasmValue};
 pub use plugin::WasmPlugin;
 pub use pool::MAX_INSTANCES_PER_PLUGIN;

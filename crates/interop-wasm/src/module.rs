@@ -77,9 +77,10 @@ impl WasmModule {
         compiled: &Compiled,
         origin: &Path,
         services: HostServices,
+        env: &[(String, String)],
     ) -> Result<Self, PluginError> {
         let pre = prepare(&runtime, compiled, origin, services.policy())?;
-        let wasi = WasiTemplate::new(services.policy());
+        let wasi = WasiTemplate::new(services.policy()).with_env(env);
         let live = instantiate(&runtime, &pre, &services, &wasi)?;
         Ok(WasmModule {
             runtime,

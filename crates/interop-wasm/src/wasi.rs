@@ -1,8 +1,10 @@
 //! WASI preview 1 for plugins, limited to what the policy grants.
 //!
 //! - preopens: only the policy's filesystem roots that are directories, read-only unless
-//!   the grant allows writing; a root inside the plugin directory appears to the guest
-//!   under its relative name (`data`), any other under its absolute path;
+//!   the grant allows writing; a root appears to the guest under its guest path when one
+//!   is given (a manifest's `guestPath`, `interop run --dir HOST::GUEST`), else under its
+//!   name relative to the plugin directory (`data`) when inside it, else under its
+//!   absolute path;
 //! - environment: only the granted variable names that are set;
 //! - arguments: none for plugins (`interop run` passes its own);
 //! - stdout and stderr: captured line by line into the plugin's log (info and warn, see
@@ -41,10 +43,14 @@ impl WasiTemplate {
                 // API (`ft_host_call`) still serves such grants.
                 continue;
             }
-            let guest = match root.path.strip_prefix(&policy.base_dir) {
-                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
-                Ok(_) => ".".to_owned(),
-                Err(_) => root.path.to_string_lossy().into_owned(),
+            let relative = root.path.strip_prefix(&policy.base_dir);
+            let guest = match (policy.guest_name(&root.path), relative) {
+                (Some(guest), _) => guest,
+                (None, Ok(rel)) if !rel.as_os_str().is_empty() => {
+                    rel.to_string_lossy().into_owned()
+                }
+                (None, Ok(_)) => ".".to_owned(),
+                (None, Err(_)) => root.path.to_string_lossy().into_owned(),
             };
             let perms = if root.write {
                 FsPerms::ReadWrite
@@ -59,6 +65,15 @@ impl WasiTemplate {
             .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
             .collect();
         WasiTemplate { preopens, env }
+    }
+
+    /// Also sets the variables `env` (names and values given by the embedder, such as
+    /// `interop run --env K=V`), over any granted variable of the same name.
+    pub fn with_env(mut self, env: &[(String, String)]) -> Self {
+        self.env
+            .retain(|(name, _)| env.iter().all(|(n, _)| n != name));
+        self.env.extend(env.iter().cloned());
+        self
     }
 
     /// A builder with the granted preopens and variables.
@@ -88,9 +103,14 @@ impl WasiTemplate {
 }
 
 /// The WASI context of a command module run by `interop run`: the policy's grants, the
-/// given arguments, and the process's own stdin/stdout/stderr.
-pub(crate) fn command_ctx(services: &HostServices, args: &[String]) -> WasiP1Ctx {
-    let mut builder = WasiTemplate::new(services.policy()).builder(services.policy());
+/// variables `env`, the given arguments, and the process's own stdin/stdout/stderr.
+pub(crate) fn command_ctx(
+    services: &HostServices,
+    args: &[String],
+    env: &[(String, String)],
+) -> WasiP1Ctx {
+    let template = WasiTemplate::new(services.policy()).with_env(env);
+    let mut builder = template.builder(services.policy());
     builder.args(args).inherit_stdio();
     builder.build_p1()
 }

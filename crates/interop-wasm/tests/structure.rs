@@ -6,7 +6,7 @@ use std::path::Path;
 /// Every module of `src/`, each after all the modules it uses.
 const ORDER: &[&str] = &[
     "limits", "text", "clock", "failure", "stdio", "wasi", "state", "host_api", "poll", "engine",
-    "cache", "instance", "pool", "module", "command", "plugin", "backend", "lib",
+    "cache", "instance", "pool", "module", "command", "plugin", "info", "backend", "lib",
 ];
 
 /// The modules of this crate that `source` refers to (`crate::name`), outside comments.

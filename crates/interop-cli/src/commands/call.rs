@@ -6,7 +6,7 @@ use anyhow::Context;
 use interop_host::Host;
 
 use super::grants::GrantArgs;
-use interop_protocol::{load_manifest, LoadedManifest, Manifest};
+use interop_protocol::{load_manifest, ActionResult, LoadedManifest, Manifest};
 use serde_json::{json, Value};
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +54,7 @@ pub struct EmitArgs {
 
 /// The JSON value of an `--input`-style argument: the text itself, `-` for stdin or
 /// `@FILE` for a file's contents (large inputs do not fit in a command line).
-fn parse_json(arg: &str, what: &str) -> anyhow::Result<Value> {
+pub fn parse_json(arg: &str, what: &str) -> anyhow::Result<Value> {
     let (text, what) = match arg {
         "-" => {
             let mut text = String::new();
@@ -91,11 +91,31 @@ impl ProviderArgs {
 }
 
 /// A host under the command's grants and `--config` keys, with the plugin of `manifest`
-/// loaded; returns it and the plugin's name.
-fn load(grants: &GrantArgs, manifest: LoadedManifest) -> anyhow::Result<(Host, String)> {
-    let host = grants.host_for(manifest.name())?;
-    let name = host.load_manifest(manifest)?.name().to_owned();
+/// loaded; returns it and the plugin's name. With `json`, stdout is the JSON document
+/// only: the `[LOG]` lines of JavaScript's `log()` go to stderr.
+pub fn load(
+    grants: &GrantArgs,
+    manifest: LoadedManifest,
+    json: bool,
+) -> anyhow::Result<(Host, String)> {
+    let mut host = grants.host_for(manifest.name())?;
+    if json {
+        js_logs_to_stderr(&mut host);
+    }
+    let name = crate::progress::load(&host, manifest)?.name().to_owned();
     Ok((host, name))
+}
+
+/// Sends the `[LOG]` lines of JavaScript plugins' `log()` to stderr instead of stdout.
+pub fn js_logs_to_stderr(host: &mut Host) {
+    #[cfg(feature = "js")]
+    {
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(std::io::stderr()));
+        let js = interop_js::JsBackend::new().with_log_writer(stderr);
+        host.register_backend(std::sync::Arc::new(js));
+    }
+    #[cfg(not(feature = "js"))]
+    let _ = host;
 }
 
 /// A bare `.wasm`/`.wat` module as a plugin: a manifest made in memory with one action,
@@ -129,15 +149,46 @@ fn bare_module(path: &Path, action: &str) -> anyhow::Result<LoadedManifest> {
     Ok(LoadedManifest::from_manifest(manifest, dir)?)
 }
 
+/// A bare module's export of numbers is not an action (actions take and return JSON);
+/// the way to call it is `interop run --invoke`, which the error says.
+#[cfg(feature = "wasm")]
+fn numeric_export_hint(path: &Path, action: &str) -> anyhow::Result<()> {
+    let info = interop_wasm::WasmBackend::default().module_info(path)?;
+    let numeric = info
+        .exports
+        .iter()
+        .find(|e| e.name == action && e.numeric_func);
+    if let Some(export) = numeric {
+        anyhow::bail!(
+            "`{action}` of `{module}` is a function of numbers {ty}, not a plugin action \
+             (actions take and return JSON, docs/abi.md); call it with \
+             `interop run {module} --invoke {action} ARGS...`",
+            module = path.display(),
+            ty = export.ty,
+        );
+    }
+    Ok(())
+}
+
 pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     let input = parse_json(&args.input, "--input")?;
     let manifest = match args.manifest.extension().and_then(|e| e.to_str()) {
-        Some("wasm" | "wat") => bare_module(&args.manifest, &args.action)?,
+        Some("wasm" | "wat") => {
+            #[cfg(feature = "wasm")]
+            numeric_export_hint(&args.manifest, &args.action)?;
+            bare_module(&args.manifest, &args.action)?
+        }
         _ => load_manifest(&args.manifest)?,
     };
-    let (host, name) = load(&args.grants, manifest)?;
+    let (host, name) = load(&args.grants, manifest, args.json)?;
     let result = host.invoke(&name, &args.action, input)?;
-    if args.json {
+    print_result(result, args.json)
+}
+
+/// Prints an action's result: its text, else its data, or all of it as JSON with `json`;
+/// a failed result is the command's error (or, with `json`, its exit code).
+pub fn print_result(result: ActionResult, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else if let Some(text) = &result.text {
         println!("{text}");
@@ -146,7 +197,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
     }
     if !result.success {
         if let Some(err) = result.error {
-            if args.json {
+            if json {
                 // The result printed above already carries the error.
                 return Ok(ExitCode::from(crate::failure::exit_code(err.kind)));
             }
@@ -158,7 +209,7 @@ pub fn run_call(args: CallArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
-    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?, args.json)?;
     let result = host.get_provider(&name, &args.provider)?;
     match (&result.text, args.json) {
         (Some(text), false) => println!("{text}"),
@@ -169,7 +220,7 @@ pub fn run_provider(args: ProviderArgs) -> anyhow::Result<ExitCode> {
 
 pub fn run_emit(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let payload = parse_json(&args.payload, "--payload")?;
-    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?)?;
+    let (host, name) = load(&args.grants, load_manifest(&args.manifest)?, false)?;
     let mut outcomes = host.emit(&args.event, payload);
     match outcomes.remove(&name) {
         None => Err(interop_host::PluginError::not_found(format!(

@@ -47,6 +47,10 @@ pub struct GrantArgs {
     /// parsed as JSON (`3`, `true`, '{"a": 1}'), else taken as a string.
     #[arg(long = "config", value_name = "K=V", value_parser = parse_config)]
     config: Vec<(String, Value)>,
+    /// Append the audit trail (one JSON line per host call, allowed or denied) to FILE;
+    /// `interop audit FILE` reads it.
+    #[arg(long = "audit", value_name = "FILE")]
+    audit: Option<PathBuf>,
 }
 
 /// `K=V` of `--config`: the key, and V as JSON or else as a string.
@@ -64,6 +68,14 @@ fn parse_config(text: &str) -> Result<(String, Value), String> {
 impl GrantArgs {
     /// Grants what the flags say to every plugin `host` loads.
     pub fn apply(&self, host: &mut Host) -> anyhow::Result<()> {
+        if let Some(file) = &self.audit {
+            let out = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .with_context(|| format!("--audit: cannot open `{}`", file.display()))?;
+            host.audit().stream_to(out);
+        }
         if let Some(file) = &self.grants_file {
             host.apply_grants_file(file)?;
         }
@@ -114,11 +126,16 @@ impl GrantArgs {
         let mut host = Host::new();
         self.apply(&mut host)?;
         for plugin in plugins {
-            for (key, value) in &self.config {
-                host.set_config(*plugin, key, value.clone());
-            }
+            self.configure(&mut host, plugin);
         }
         Ok(host)
+    }
+
+    /// Sets the `--config` keys of the plugin named `plugin` in `host`.
+    pub fn configure(&self, host: &mut Host, plugin: &str) {
+        for (key, value) in &self.config {
+            host.set_config(plugin, key, value.clone());
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::grants::GrantArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The plugin's manifest (plugin.json).
+    /// The plugin (its directory or plugin.json), or a bare .wasm/.wat module.
     manifest: PathBuf,
     /// Print the manifest as JSON instead.
     #[arg(long)]
@@ -25,6 +25,10 @@ impl Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    #[cfg(feature = "wasm")]
+    if super::inspect_module::is_module(&args.manifest) {
+        return super::inspect_module::run(&args.manifest, args.json);
+    }
     let loaded = load_manifest(&args.manifest)?;
     let m = &loaded.manifest;
     if args.json {

@@ -21,7 +21,8 @@ enum JsCommand {
     /// Evaluate a script in a fresh V8 isolate and print its value (strings as text,
     /// anything else as JSON). `console.log` prints to stdout.
     Eval {
-        /// The script.
+        /// The script, `-` to read it from stdin, or `@FILE` to read it from a file (named
+        /// in its errors' stacks).
         script: String,
         /// Time limit, in milliseconds.
         #[arg(long, default_value_t = 10_000)]
@@ -49,6 +50,24 @@ fn print(value: &Value) {
     }
 }
 
+/// The name (for stack traces) and text of `eval`'s script argument.
+fn script_source(arg: &str) -> anyhow::Result<(String, String)> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("js eval -: cannot read stdin")?;
+        return Ok(("<stdin>".to_owned(), text));
+    }
+    match arg.strip_prefix('@') {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("js eval @{file}: cannot read `{file}`"))?;
+            Ok((file.to_owned(), text))
+        }
+        None => Ok(("<command line>".to_owned(), arg.to_owned())),
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         JsCommand::Eval {
@@ -71,7 +90,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("{}", line.join(" "));
                 Ok(Value::Null)
             })?;
-            print(&runtime.eval_named("<command line>", &script)?);
+            let (name, source) = script_source(&script)?;
+            // As a PluginError (no plugin), so that a thrown error's stack is printed.
+            let value = runtime.eval_named(&name, &source).map_err(|e| {
+                let mut err = e.into_plugin_error("");
+                err.plugin = None;
+                err
+            })?;
+            print(&value);
         }
         JsCommand::Call {
             module,

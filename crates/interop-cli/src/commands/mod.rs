@@ -1,23 +1,30 @@
 //! The subcommands, one module each.
 
+mod audit;
 mod call;
+mod completions;
 #[cfg(feature = "ffi")]
 mod ffi;
 mod grants;
 mod inspect;
+#[cfg(feature = "wasm")]
+mod inspect_module;
 #[cfg(feature = "js")]
 mod js;
 mod list;
 mod new;
+mod reference;
 #[cfg(feature = "wasm")]
 mod run;
 mod schema;
 #[cfg(feature = "ipc")]
 mod serve;
 mod setup;
+mod shell;
 mod validate;
 #[cfg(feature = "wasm")]
 mod wasm_call;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -30,6 +37,10 @@ pub struct Cli {
     /// Log what the host does (or set INTEROP_LOG, e.g. INTEROP_LOG=debug).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Log at this level (error, warn, info, debug, trace) or by a `tracing` filter
+    /// (`interop_wasm=debug`); over INTEROP_LOG and -v.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = log_filter)]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,9 +83,33 @@ enum Command {
     /// Evaluate JavaScript in V8, or call a Node module's export.
     #[cfg(feature = "js")]
     Js(js::Args),
+    /// Load several plugins in one host and call them, a command per line of stdin
+    /// (load, call, provider, emit, list, metrics).
+    Shell(shell::Args),
+    /// Run an action, and again each time the plugin's files change (hot reload).
+    Watch(watch::Args),
+    /// Print or filter an audit log written with --audit FILE.
+    Audit(audit::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print docs/cli-reference.md, generated from the command tree.
+    #[command(hide = true)]
+    CliReference,
+}
+
+/// A `--log-level` that `tracing` understands.
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a level or `tracing` filter: {e}"))
 }
 
 impl Cli {
+    /// The log filter of `--log-level`, and whether `-v` was given.
+    pub fn log_filter(&self) -> (Option<String>, bool) {
+        (self.log_level.clone(), self.verbose)
+    }
+
     /// Whether the command prints JSON (`--json`), so that its errors are JSON too.
     pub fn json_output(&self) -> bool {
         match &self.command {
@@ -83,6 +118,9 @@ impl Cli {
             Command::Inspect(args) => args.json(),
             Command::Call(args) => args.json(),
             Command::Provider(args) => args.json(),
+            Command::Audit(args) => args.json(),
+            Command::Shell(args) => args.json,
+            Command::Watch(args) => args.json,
             _ => false,
         }
     }
@@ -109,5 +147,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ffi(args) => ffi::run(args),
         #[cfg(feature = "js")]
         Command::Js(args) => js::run(args),
+        Command::Shell(args) => shell::run(args),
+        Command::Watch(args) => watch::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::CliReference => reference::run(),
     }
 }
