@@ -53,7 +53,10 @@ fn write_commands(out: &mut String, parent: &mut Command) {
 fn arguments<'a>(out: &mut String, args: impl Iterator<Item = &'a Arg>) {
     let rows: Vec<String> = args
         .filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"))
-        .map(|a| format!("| {} | {} |", signature(a), cell(&text(a.get_help()))))
+        .map(|a| {
+            let help = text(a.get_help()) + &choices(a);
+            format!("| {} | {} |", signature(a), cell(&help))
+        })
         .collect();
     if rows.is_empty() {
         return;
@@ -86,6 +89,21 @@ fn signature(arg: &Arg) -> String {
     };
     let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1) && names.is_empty();
     format!("`{sig}{}`", if many { "..." } else { "" })
+}
+
+/// ` One of: `a`, `b`.` for an argument with a closed set of values (languages, shells).
+fn choices(arg: &Arg) -> String {
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| format!("`{}`", v.get_name()))
+        .collect();
+    if values.is_empty() {
+        String::new()
+    } else {
+        format!(". One of: {}", values.join(", "))
+    }
 }
 
 fn text(styled: Option<&clap::builder::StyledStr>) -> String {
