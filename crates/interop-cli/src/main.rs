@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     // application pointing INTEROP_RUNNER at it.
     #[cfg(all(feature = "ffi", feature = "ipc"))]
     interop_host::isolation::serve_if_runner();
+    quiet_on_closed_stdout();
     let cli = commands::Cli::parse();
     init_logging(cli.log_filter());
     let json = cli.json_output();
@@ -25,6 +26,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => failure::report(&err, json),
     }
+}
+
+/// `interop list | head`: a reader that stops early ends the command quietly, with the
+/// status a shell gives a process killed by SIGPIPE (141). The host keeps SIGPIPE ignored,
+/// as Rust sets it, because it writes to plugins' pipes and sockets: a plugin that exits
+/// early must give an error, not kill the host. So a write to a closed stdout fails, and
+/// `println!` panics on it; this hook turns that one panic into the exit.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 /// Logs go to stderr, filtered by `filter` (`--log-level`), else `INTEROP_LOG` (or
