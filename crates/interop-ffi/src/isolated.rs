@@ -95,7 +95,9 @@ fn describe(error: PluginError, call: impl FnOnce() -> String) -> PluginError {
         (_, Some(status)) => format!("{fate} ({status})"),
         _ => "closed its connection".to_owned(),
     };
-    let mut data = json!({ "process": fate });
+    // What happens next goes in `data`, as for every process plugin: a one-shot caller
+    // makes no next call.
+    let mut data = json!({ "process": fate, "next": "a new runner is started for the next call" });
     if let Some(status) = status {
         data["status"] = json!(status);
     }
@@ -103,10 +105,7 @@ fn describe(error: PluginError, call: impl FnOnce() -> String) -> PluginError {
         data["limit"] = json!(limit);
     }
     PluginError {
-        message: format!(
-            "{call}: the plugin's runner process {what}; a new one is started for the next \
-             call"
-        ),
+        message: format!("{call}: the plugin's runner process {what}"),
         data: Some(Box::new(data)),
         ..error
     }
@@ -119,7 +118,7 @@ mod tests {
     fn lost(status: &str) -> PluginError {
         PluginError::exec(format!(
             "`action.invoke` failed: the plugin process closed its connection (crashed or \
-             exited){status}; it will be restarted"
+             exited){status}"
         ))
         .in_plugin("p")
     }
@@ -130,13 +129,13 @@ mod tests {
         let crash = describe(lost("; process signal: 11 (SIGSEGV)"), call);
         assert_eq!(
             crash.message,
-            "action `run`: the plugin's runner process crashed (signal: 11 (SIGSEGV)); a new \
-             one is started for the next call"
+            "action `run`: the plugin's runner process crashed (signal: 11 (SIGSEGV))"
         );
         assert_eq!(
             crash.data,
             Some(Box::new(
-                json!({"process": "crashed", "status": "signal: 11 (SIGSEGV)"})
+                json!({"process": "crashed", "status": "signal: 11 (SIGSEGV)",
+                       "next": "a new runner is started for the next call"})
             ))
         );
         assert_eq!(crash.plugin.as_deref(), Some("p"));
@@ -157,8 +156,7 @@ mod tests {
         assert_eq!(
             hung.message,
             "action `run`: the plugin's runner process hung: `action.invoke` got no answer \
-             within 300 ms (the call time limit), and was killed; a new one is started for \
-             the next call"
+             within 300 ms (the call time limit), and was killed"
         );
     }
 

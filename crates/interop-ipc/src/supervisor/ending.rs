@@ -71,9 +71,11 @@ impl Ending {
         })
     }
 
-    /// `err` completed with how the process ended: its exit status and what happens next
-    /// in the message, and its last output in the message and in `data` (`status`,
-    /// `stderr`), beside what `data` already holds (a limit's name).
+    /// `err` completed with how the process ended: its exit status and its last output in
+    /// the message and in `data` (`status`, `stderr`), beside what `data` already holds (a
+    /// limit's name). What happens next is in `data.next`; the message says it only when
+    /// the supervisor gave up: a restart on the next call is the normal course, and a
+    /// one-shot caller (the CLI) makes no next call to mislead it about.
     pub(super) fn report(&self, mut err: PluginError) -> PluginError {
         let mut data = match err.data.take().map(|d| *d) {
             Some(Value::Object(map)) => map,
@@ -85,13 +87,16 @@ impl Ending {
             data.insert("status".into(), Value::String(status.to_string()));
         }
         match self.next {
-            Some(Next::Restart(delay)) => err.message.push_str(&format!(
-                "; the next call restarts it (after {} ms)",
-                delay.as_millis()
-            )),
-            Some(Next::GiveUp(failures)) => err.message.push_str(&format!(
-                "; it failed {failures} times in a row: it is not restarted any more"
-            )),
+            Some(Next::Restart(delay)) => {
+                let next = format!("the next call restarts it (after {} ms)", delay.as_millis());
+                data.insert("next".into(), Value::String(next));
+            }
+            Some(Next::GiveUp(failures)) => {
+                let next =
+                    format!("it failed {failures} times in a row: it is not restarted any more");
+                err.message.push_str(&format!("; {next}"));
+                data.insert("next".into(), Value::String(next));
+            }
             None => {}
         }
         if !self.output.is_empty() {
@@ -142,7 +147,7 @@ mod tests {
         let err = ending.report(PluginError::limit("memory", "out of memory"));
         assert_eq!(
             err.message,
-            "out of memory; process exit status: 1; the next call restarts it (after 50 ms)\n\
+            "out of memory; process exit status: 1\n\
              last output of the plugin process:\nTraceback (most recent call last):\nMemoryError"
         );
         assert_eq!(err.limit_name(), Some("memory"));
@@ -153,6 +158,10 @@ mod tests {
         assert_eq!(
             err.data.as_ref().unwrap()["stderr"][1],
             json!("MemoryError")
+        );
+        assert_eq!(
+            err.data.as_ref().unwrap()["next"],
+            json!("the next call restarts it (after 50 ms)")
         );
     }
 }
