@@ -5,14 +5,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::cache::{CacheSource, CacheStats, Compiled, FileId, ModuleCache};
+use crate::cache::{Artifact, CacheSource, CacheStats, Compiled, FileId, ModuleCache};
 use crate::command;
+use crate::component::plugin::ComponentPlugin;
 use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
 use crate::pool::MAX_INSTANCES_PER_PLUGIN;
-use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol, WasmAbi};
 use interop_sandbox::{Backend, HostServices, Policy};
 
 /// Largest module file read, in bytes (a large real guest is tens of MiB).
@@ -205,21 +206,21 @@ impl WasmBackend {
         .map_err(PluginError::internal)
     }
 
-    /// The compiled module of `bytes` (binary wasm or `.wat` text, read from `file` if it
-    /// was a file) for the engine `runtime`, from the cache or compiled now.
+    /// The compiled module or component of `bytes` (binary wasm or `.wat` text, read from
+    /// `file` if it was a file) for the engine `runtime`, from the cache or compiled now.
     fn compiled(
         &self,
         runtime: &Runtime,
         bytes: &[u8],
         origin: &Path,
         file: Option<FileId>,
-    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+    ) -> Result<(Artifact, CacheSource), PluginError> {
         self.shared
             .cache
             .get(&runtime.slot, bytes, file)
             .map_err(|e| {
                 PluginError::parse(format!(
-                    "`{}` is not a valid WebAssembly module: {}",
+                    "`{}` is not a valid WebAssembly module or component: {}",
                     origin.display(),
                     first_line(&e)
                 ))
@@ -243,26 +244,17 @@ impl WasmBackend {
         Ok(self.compiled_file(&runtime, path.as_ref())?.1)
     }
 
-    /// Loads the plugin `manifest` describes (as [`Backend::load`], with the concrete type).
+    /// Loads the core-module plugin `manifest` describes (as [`Backend::load`], with the
+    /// concrete type); a component is refused (see [`load_component`](Self::load_component)).
     pub fn load_plugin(
         &self,
         manifest: &LoadedManifest,
         services: HostServices,
     ) -> Result<WasmPlugin, PluginError> {
-        let name = manifest.name().to_owned();
-        let Interop::Wasm(wasm) = &manifest.manifest.interop else {
-            return Err(PluginError::invalid_input(format!(
-                "plugin `{name}` is not a wasm plugin (protocol `{}`)",
-                manifest.manifest.interop.protocol()
-            ))
-            .in_plugin(name));
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let Artifact::Module(compiled) = artifact else {
+            return Err(not_a(manifest, &path, "core module", "a component"));
         };
-        let path = manifest.resolve(&wasm.wasm_path);
-        let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, source) = self
-            .compiled_file(&runtime, &path)
-            .map_err(|e| e.in_plugin(&name))?;
-        tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
         WasmPlugin::new(
             manifest.manifest.clone(),
             path,
@@ -273,13 +265,72 @@ impl WasmBackend {
         )
     }
 
+    /// Loads the component plugin `manifest` describes (as [`Backend::load`], with the
+    /// concrete type); a core module is refused.
+    pub fn load_component(
+        &self,
+        manifest: &LoadedManifest,
+        services: HostServices,
+    ) -> Result<ComponentPlugin, PluginError> {
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let Artifact::Component(compiled) = artifact else {
+            return Err(not_a(manifest, &path, "component", "a core module"));
+        };
+        ComponentPlugin::new(
+            manifest.manifest.clone(),
+            &path,
+            runtime,
+            &compiled,
+            services,
+            self.shared.instances_per_plugin,
+        )
+    }
+
+    /// The binary of a wasm plugin's manifest, compiled (or from the cache) for the engine
+    /// its policy needs, checked against the manifest's `wasmAbi` when it declares one.
+    fn open_plugin(
+        &self,
+        manifest: &LoadedManifest,
+        services: &HostServices,
+    ) -> Result<(PathBuf, Arc<Runtime>, Artifact), PluginError> {
+        let name = manifest.name();
+        let Interop::Wasm(wasm) = &manifest.manifest.interop else {
+            return Err(PluginError::invalid_input(format!(
+                "plugin `{name}` is not a wasm plugin (protocol `{}`)",
+                manifest.manifest.interop.protocol()
+            ))
+            .in_plugin(name));
+        };
+        if wasm.wasm_abi == Some(WasmAbi::Extism) {
+            return Err(PluginError::invalid_input(
+                "`interop.wasmAbi`: `extism` is not yet supported",
+            )
+            .in_plugin(name));
+        }
+        let path = manifest.resolve(&wasm.wasm_path);
+        let runtime = self.runtime(services.policy().fuel.is_some())?;
+        let (artifact, source) = self
+            .compiled_file(&runtime, &path)
+            .map_err(|e| e.in_plugin(name))?;
+        tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
+        match (wasm.wasm_abi, &artifact) {
+            (Some(WasmAbi::Component), Artifact::Module(_)) => {
+                Err(not_a(manifest, &path, "component", "a core module"))
+            }
+            (Some(WasmAbi::Interop), Artifact::Component(_)) => {
+                Err(not_a(manifest, &path, "core module", "a component"))
+            }
+            _ => Ok((path, runtime, artifact)),
+        }
+    }
+
     /// The compiled module of the file at `path`: without reading it when the same
     /// unchanged file was loaded before and its module is still in memory.
     fn compiled_file(
         &self,
         runtime: &Runtime,
         path: &Path,
-    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+    ) -> Result<(Artifact, CacheSource), PluginError> {
         let (file, id) = open_module(path)?;
         if let Some(compiled) = self.shared.cache.get_known(&runtime.slot, &id) {
             return Ok((compiled, CacheSource::Memory));
@@ -296,7 +347,7 @@ impl WasmBackend {
         let dir = path.parent().unwrap_or(Path::new("."));
         let services = HostServices::new(Policy::new(&name, dir));
         let runtime = self.runtime(false)?;
-        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        let compiled = core_module(self.compiled_file(&runtime, path)?.0, path)?;
         WasmModule::new(runtime, &compiled, path, services)
     }
 
@@ -328,7 +379,7 @@ impl WasmBackend {
         services: HostServices,
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, _) = self.compiled(&runtime, bytes, origin, None)?;
+        let compiled = core_module(self.compiled(&runtime, bytes, origin, None)?.0, origin)?;
         WasmModule::new(runtime, &compiled, origin, services)
     }
 
@@ -343,7 +394,7 @@ impl WasmBackend {
     ) -> Result<i32, PluginError> {
         let path = path.as_ref();
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        let compiled = core_module(self.compiled_file(&runtime, path)?.0, path)?;
         command::run_command(&runtime, &compiled, path, services, args)
     }
 }
@@ -358,7 +409,45 @@ impl Backend for WasmBackend {
         manifest: &LoadedManifest,
         services: HostServices,
     ) -> Result<Box<dyn Plugin>, PluginError> {
-        Ok(Box::new(self.load_plugin(manifest, services)?))
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let pool = self.shared.instances_per_plugin;
+        let plugin = manifest.manifest.clone();
+        Ok(match artifact {
+            Artifact::Module(compiled) => Box::new(WasmPlugin::new(
+                plugin, path, runtime, &compiled, services, pool,
+            )?),
+            Artifact::Component(compiled) => Box::new(ComponentPlugin::new(
+                plugin, &path, runtime, &compiled, services, pool,
+            )?),
+        })
+    }
+}
+
+/// The error for a plugin whose binary at `path` is `found` where a `wanted` was
+/// expected (by its `wasmAbi`, or by the loader asked).
+fn not_a(manifest: &LoadedManifest, path: &Path, wanted: &str, found: &str) -> PluginError {
+    let abi = match wanted {
+        "component" => "component",
+        _ => "interop",
+    };
+    PluginError::invalid_input(format!(
+        "`{}` is {found}, not a {wanted} (`interop.wasmAbi` `{abi}`; without `wasmAbi` the \
+         kind of binary is detected)",
+        path.display()
+    ))
+    .in_plugin(manifest.name())
+}
+
+/// The core module of `artifact`, or an error saying `origin` is a component (which has
+/// no exports to call by number, nor a `_start` of the core ABI).
+fn core_module(artifact: Artifact, origin: &Path) -> Result<Arc<Compiled>, PluginError> {
+    match artifact {
+        Artifact::Module(compiled) => Ok(compiled),
+        Artifact::Component(_) => Err(PluginError::invalid_input(format!(
+            "`{}` is a WebAssembly component; only a core module can be opened or run this \
+             way (load it as a plugin, see docs/components.md)",
+            origin.display()
+        ))),
     }
 }
 

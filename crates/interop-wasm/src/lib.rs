@@ -30,6 +30,7 @@ mod backend;
 pub mod cache;
 mod clock;
 mod command;
+mod component;
 pub mod engine;
 mod failure;
 mod host_api;
@@ -49,6 +50,7 @@ pub use backend::{
     CACHE_DIR_ENV, DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
+pub use component::plugin::ComponentPlugin;
 pub use module::{WasmModule, WasmValue};
 pub use plugin::WasmPlugin;
 pub use pool::MAX_INSTANCES_PER_PLUGIN;
