@@ -240,6 +240,28 @@ impl<T> Drop for Lease<'_, T> {
     }
 }
 
+/// The JSON of a call's `input`, refused when over the policy's message limit.
+pub(crate) fn encode_input(
+    what: &dyn Fn() -> String,
+    input: &Value,
+    policy: &Policy,
+) -> Result<Vec<u8>, PluginError> {
+    let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
+    if input.len() as u64 > policy.max_message_bytes {
+        return Err(PluginError::limit(
+            "message_size",
+            format!(
+                "{}: input of {} bytes is over the {}-byte message limit",
+                what(),
+                input.len(),
+                policy.max_message_bytes
+            ),
+        )
+        .in_plugin(&policy.plugin));
+    }
+    Ok(input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,26 +302,4 @@ mod tests {
         drop(b);
         assert_eq!(pool.live(), 0);
     }
-}
-
-/// The JSON of a call's `input`, refused when over the policy's message limit.
-pub(crate) fn encode_input(
-    what: &dyn Fn() -> String,
-    input: &Value,
-    policy: &Policy,
-) -> Result<Vec<u8>, PluginError> {
-    let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
-    if input.len() as u64 > policy.max_message_bytes {
-        return Err(PluginError::limit(
-            "message_size",
-            format!(
-                "{}: input of {} bytes is over the {}-byte message limit",
-                what(),
-                input.len(),
-                policy.max_message_bytes
-            ),
-        )
-        .in_plugin(&policy.plugin));
-    }
-    Ok(input)
 }

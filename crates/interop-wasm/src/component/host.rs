@@ -104,9 +104,7 @@ impl ComponentState {
     }
 
     fn past_deadline(&self) -> bool {
-        self.services
-            .remaining()
-            .is_some_and(|left| left.is_zero())
+        self.services.remaining().is_some_and(|left| left.is_zero())
     }
 
     /// Calls the built-in or application function `name` with `args` (JSON text), through
@@ -160,11 +158,7 @@ impl host::Host for ComponentState {
         self.answer("read-file", read)
     }
 
-    fn write_file(
-        &mut self,
-        path: String,
-        contents: Vec<u8>,
-    ) -> Answer<Result<(), WitError>> {
+    fn write_file(&mut self, path: String, contents: Vec<u8>) -> Answer<Result<(), WitError>> {
         self.check_len("write-file", path.len().saturating_add(contents.len()))?;
         let written = self.services.write_file(&path, &contents);
         self.answer("write-file", written)
@@ -199,11 +193,7 @@ impl host::Host for ComponentState {
         Ok(())
     }
 
-    fn call_host(
-        &mut self,
-        name: String,
-        input: String,
-    ) -> Answer<Result<String, WitError>> {
+    fn call_host(&mut self, name: String, input: String) -> Answer<Result<String, WitError>> {
         self.check_len("call-host", name.len())?;
         self.call_json("call-host", &name, &input)
     }

@@ -169,7 +169,10 @@ impl Inner {
     fn instantiate(&self) -> Result<Live, PluginError> {
         let services = self.services.for_instance();
         let (ctx, stdio) = self.wasi.component_ctx(&services);
-        let mut store = Store::new(&self.runtime.slot.engine, ComponentState::new(ctx, services, stdio));
+        let mut store = Store::new(
+            &self.runtime.slot.engine,
+            ComponentState::new(ctx, services, stdio),
+        );
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
         let plugin = enter(&mut store, &|| "instantiation".into(), |store| {

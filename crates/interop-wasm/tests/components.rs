@@ -1,0 +1,169 @@
+//! WebAssembly component plugins (examples/plugins/<lang>-component-greeter: Rust with
+//! wit-bindgen, Python with componentize-py, JavaScript with componentize-js) answer like
+//! the core-module greeter and stay inside their time and memory limits and their fs and
+//! network grants.
+//!
+//! The guests are built by `cargo xtask build-plugins`; a missing one fails the test with
+//! that instruction. Python and JavaScript components are large (tens of MB): each test
+//! loads its component once and checks everything on that one load, and the backend's
+//! disk cache (the default directory, shared with the `interop` CLI) keeps later runs
+//! from compiling them again.
+
+mod common;
+
+use interop_host::{Host, HostError};
+use interop_protocol::{Action, ErrorKind, LoadedManifest, PluginError};
+use serde_json::{json, Value};
+
+/// The manifest of a sample greeter.
+fn sample(dir: &str) -> LoadedManifest {
+    let path = common::repo()
+        .join("examples/plugins")
+        .join(dir)
+        .join("plugin.json");
+    let loaded = interop_protocol::load_manifest(&path).unwrap_or_else(|e| {
+        panic!("{dir}: {e}\n(the greeters are built by cargo xtask build-plugins)")
+    });
+    if let interop_protocol::Interop::Wasm(w) = &loaded.manifest.interop {
+        let binary = loaded.resolve(&w.wasm_path);
+        assert!(
+            binary.exists(),
+            "{dir}: {} is missing: run cargo xtask build-plugins",
+            binary.display()
+        );
+    }
+    loaded
+}
+
+/// What a greeter answers, as one JSON document (to compare guests).
+fn transcript(host: &Host, name: &str) -> Value {
+    let greet = host.invoke(name, "greet", json!("World")).unwrap();
+    let farewell = host.invoke(name, "farewell", json!("World")).unwrap();
+    let provider = host.get_provider(name, "greeting").unwrap();
+    let hook = match host.emit("config.reload", json!({})).remove(name) {
+        Some(Ok(_)) => json!("ok"),
+        Some(Err(e)) => panic!("{name}: config.reload failed: {e}"),
+        None => panic!("{name}: no config.reload hook"),
+    };
+    json!({
+        "greet": greet.text,
+        "farewell": farewell.text,
+        "greeting": provider.text,
+        "config.reload": hook,
+    })
+}
+
+/// The core-module Rust greeter's transcript, the one every component must match.
+fn core_transcript() -> Value {
+    let host = Host::new();
+    let name = host
+        .load_manifest(sample("rust-greeter"))
+        .unwrap()
+        .name()
+        .to_owned();
+    transcript(&host, &name)
+}
+
+fn plugin_error(err: HostError) -> PluginError {
+    match err {
+        HostError::Plugin(e) => e,
+        other => panic!("expected a plugin error, got {other}"),
+    }
+}
+
+/// The sample component `dir` with the test handlers declared as actions, a time limit
+/// of 1 s, a memory limit of 48 MiB (lowered from the host default of 64), and a network grant for one local prefix only.
+fn with_test_handlers(dir: &str) -> LoadedManifest {
+    let mut loaded = sample(dir);
+    let manifest = &mut loaded.manifest;
+    for name in ["spin", "hog", "read", "fetch"] {
+        let action: Action = serde_json::from_value(json!({ "name": name })).unwrap();
+        manifest.actions.push(action);
+    }
+    manifest.limits.timeout_ms = Some(1000);
+    manifest.limits.memory_mb = Some(48);
+    manifest.permissions.network = Some(
+        serde_json::from_value(json!({ "allowedUrlPrefixes": ["http://127.0.0.1:9/granted/"] }))
+            .unwrap(),
+    );
+    loaded
+}
+
+/// Loads the component `dir` once and checks it all: the greeter's answers, then each
+/// limit and grant, then that it still answers after being stopped.
+fn check(dir: &str) {
+    std::env::remove_var("GREETER_PREFIX");
+    let host = Host::new();
+    let name = host
+        .load_manifest(with_test_handlers(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .name()
+        .to_owned();
+    assert_eq!(transcript(&host, &name), core_transcript(), "{dir}");
+
+    let err = plugin_error(host.invoke(&name, "spin", Value::Null).unwrap_err());
+    assert_eq!(err.kind, ErrorKind::LimitExceeded, "{dir}: {err}");
+    assert_eq!(err.limit_name(), Some("time"), "{dir}: {err}");
+    assert!(
+        err.message.contains("time limit of 1000 ms"),
+        "{dir}: {err}"
+    );
+
+    let err = plugin_error(host.invoke(&name, "hog", Value::Null).unwrap_err());
+    assert_eq!(err.kind, ErrorKind::LimitExceeded, "{dir}: {err}");
+    assert_eq!(err.limit_name(), Some("memory"), "{dir}: {err}");
+    assert!(
+        err.message.contains("50331648 bytes (48 MiB)"),
+        "{dir}: {err}"
+    );
+
+    let granted = host
+        .invoke(&name, "read", json!("data/greeting.txt"))
+        .unwrap();
+    assert!(granted.text.is_some_and(|t| !t.is_empty()), "{dir}");
+    for outside in ["/etc/passwd", "../rust-greeter/plugin.json"] {
+        let err = plugin_error(host.invoke(&name, "read", json!(outside)).unwrap_err());
+        assert_eq!(err.kind, ErrorKind::Denied, "{dir} read {outside}: {err}");
+        assert_eq!(err.plugin.as_deref(), Some(name.as_str()), "{dir}: {err}");
+    }
+
+    let err = plugin_error(
+        host.invoke(&name, "fetch", json!("http://example.com/"))
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind, ErrorKind::Denied, "{dir}: {err}");
+    assert!(err.message.contains("example.com"), "{dir}: {err}");
+
+    // Every refusal is in the audit trail, recorded by the host's services.
+    let denied: Vec<String> = host
+        .audit()
+        .denied()
+        .into_iter()
+        .filter(|e| e.plugin == name)
+        .map(|e| e.args)
+        .collect();
+    assert!(
+        denied.iter().any(|t| t.contains("/etc/passwd"))
+            && denied.iter().any(|t| t.contains("example.com")),
+        "{dir}: denials missing from the audit trail: {denied:?}"
+    );
+
+    // Stopped instances were discarded; the plugin goes on with fresh ones.
+    let again = host.invoke(&name, "greet", json!("again")).unwrap();
+    assert_eq!(again.text.as_deref(), Some("Hello, again!"), "{dir}");
+}
+
+#[test]
+fn rust_component() {
+    check("rust-component-greeter");
+}
+
+#[test]
+fn python_component() {
+    check("python-component-greeter");
+}
+
+#[test]
+fn javascript_component() {
+    check("js-component-greeter");
+}
