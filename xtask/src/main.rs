@@ -14,11 +14,13 @@
 //! - `cargo xtask bench`: every benchmark, and the tables of `docs/benchmarks.md` (not in
 //!   CI: it takes minutes and wants a quiet machine).
 //!
-//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
+//! Each backend keeps its steps in its own module (`wasm.rs`, `component.rs` for wasm
+//! components, `ffi.rs`, `js.rs`, `ipc.rs`);
 //! the Node package (`node.rs`) and the Python package (`python.rs`: a venv under the
 //! build tree, pytest) theirs.
 
 mod bench;
+mod component;
 mod ffi;
 mod ipc;
 mod js;
@@ -107,6 +109,7 @@ fn main() -> Result<()> {
 
 fn setup() -> Result<()> {
     wasm::setup()?;
+    component::setup()?;
     ffi::setup()?;
     js::setup()?;
     ipc::setup()?;
@@ -117,6 +120,7 @@ fn setup() -> Result<()> {
 fn build_plugins() -> Result<()> {
     setup()?;
     wasm::build_plugins()?;
+    component::build_plugins()?;
     ffi::build_plugins()?;
     js::build_plugins()?;
     ipc::build_plugins()?;
