@@ -5,7 +5,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::cache::{Artifact, CacheSource, CacheStats, Compiled, FileId, ModuleCache};
+use crate::abi::{check_declared, check_supported, core_module, mismatch};
+use crate::cache::{Artifact, CacheSource, CacheStats, FileId, ModuleCache};
 use crate::command;
 use crate::component::plugin::ComponentPlugin;
 use crate::engine::{EngineOptions, Runtime};
@@ -253,7 +254,7 @@ impl WasmBackend {
     ) -> Result<WasmPlugin, PluginError> {
         let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
         let Artifact::Module(compiled) = artifact else {
-            return Err(not_a(manifest, &path, "core module", "a component"));
+            return Err(mismatch(manifest, &path, WasmAbi::Interop));
         };
         WasmPlugin::new(
             manifest.manifest.clone(),
@@ -274,7 +275,7 @@ impl WasmBackend {
     ) -> Result<ComponentPlugin, PluginError> {
         let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
         let Artifact::Component(compiled) = artifact else {
-            return Err(not_a(manifest, &path, "component", "a core module"));
+            return Err(mismatch(manifest, &path, WasmAbi::Component));
         };
         ComponentPlugin::new(
             manifest.manifest.clone(),
@@ -301,27 +302,15 @@ impl WasmBackend {
             ))
             .in_plugin(name));
         };
-        if wasm.wasm_abi == Some(WasmAbi::Extism) {
-            return Err(PluginError::invalid_input(
-                "`interop.wasmAbi`: `extism` is not yet supported",
-            )
-            .in_plugin(name));
-        }
+        check_supported(manifest, wasm.wasm_abi)?;
         let path = manifest.resolve(&wasm.wasm_path);
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (artifact, source) = self
             .compiled_file(&runtime, &path)
             .map_err(|e| e.in_plugin(name))?;
         tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
-        match (wasm.wasm_abi, &artifact) {
-            (Some(WasmAbi::Component), Artifact::Module(_)) => {
-                Err(not_a(manifest, &path, "component", "a core module"))
-            }
-            (Some(WasmAbi::Interop), Artifact::Component(_)) => {
-                Err(not_a(manifest, &path, "core module", "a component"))
-            }
-            _ => Ok((path, runtime, artifact)),
-        }
+        check_declared(manifest, &path, wasm.wasm_abi, &artifact)?;
+        Ok((path, runtime, artifact))
     }
 
     /// The compiled module of the file at `path`: without reading it when the same
@@ -420,34 +409,6 @@ impl Backend for WasmBackend {
                 plugin, &path, runtime, &compiled, services, pool,
             )?),
         })
-    }
-}
-
-/// The error for a plugin whose binary at `path` is `found` where a `wanted` was
-/// expected (by its `wasmAbi`, or by the loader asked).
-fn not_a(manifest: &LoadedManifest, path: &Path, wanted: &str, found: &str) -> PluginError {
-    let abi = match wanted {
-        "component" => "component",
-        _ => "interop",
-    };
-    PluginError::invalid_input(format!(
-        "`{}` is {found}, not a {wanted} (`interop.wasmAbi` `{abi}`; without `wasmAbi` the \
-         kind of binary is detected)",
-        path.display()
-    ))
-    .in_plugin(manifest.name())
-}
-
-/// The core module of `artifact`, or an error saying `origin` is a component (which has
-/// no exports to call by number, nor a `_start` of the core ABI).
-fn core_module(artifact: Artifact, origin: &Path) -> Result<Arc<Compiled>, PluginError> {
-    match artifact {
-        Artifact::Module(compiled) => Ok(compiled),
-        Artifact::Component(_) => Err(PluginError::invalid_input(format!(
-            "`{}` is a WebAssembly component; only a core module can be opened or run this \
-             way (load it as a plugin, see docs/components.md)",
-            origin.display()
-        ))),
     }
 }
 

@@ -109,6 +109,13 @@ pub(crate) struct CompiledComponent {
 }
 
 impl CompiledComponent {
+    fn new(component: Component) -> Arc<Self> {
+        Arc::new(CompiledComponent {
+            component,
+            linked: OnceLock::new(),
+        })
+    }
+
     /// The component linked by `linker`, or why it cannot be.
     pub fn linked(
         &self,
@@ -137,10 +144,7 @@ pub(crate) enum Artifact {
 impl Artifact {
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
         Ok(if is_component(bytes) {
-            Artifact::Component(Arc::new(CompiledComponent {
-                component: Component::new(engine, bytes)?,
-                linked: OnceLock::new(),
-            }))
+            Artifact::Component(CompiledComponent::new(Component::new(engine, bytes)?))
         } else {
             Artifact::Module(Compiled::new(Module::new(engine, bytes)?))
         })
@@ -348,12 +352,7 @@ impl ModuleCache {
                 // deserializing. The same holds for a component.
                 let read = match kind {
                     Precompiled::Component => unsafe { Component::deserialize(engine, payload) }
-                        .map(|component| {
-                            Artifact::Component(Arc::new(CompiledComponent {
-                                component,
-                                linked: OnceLock::new(),
-                            }))
-                        }),
+                        .map(|component| Artifact::Component(CompiledComponent::new(component))),
                     Precompiled::Module => unsafe { Module::deserialize(engine, payload) }
                         .map(|module| Artifact::Module(Compiled::new(module))),
                 };

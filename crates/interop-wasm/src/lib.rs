@@ -26,6 +26,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod abi;
 mod backend;
 pub mod cache;
 mod clock;

@@ -12,7 +12,8 @@
 mod common;
 
 use interop_host::{Host, HostError};
-use interop_protocol::{Action, ErrorKind, LoadedManifest, PluginError};
+use interop_protocol::{Action, ErrorKind, Interop, LoadedManifest, PluginError, WasmAbi};
+use interop_wasm::CacheSource;
 use serde_json::{json, Value};
 
 /// The manifest of a sample greeter.
@@ -166,4 +167,51 @@ fn python_component() {
 #[test]
 fn javascript_component() {
     check("js-component-greeter");
+}
+
+/// `sample` with its manifest's `wasmAbi` set to `abi`.
+fn declaring(dir: &str, abi: WasmAbi) -> LoadedManifest {
+    let mut loaded = sample(dir);
+    match &mut loaded.manifest.interop {
+        Interop::Wasm(wasm) => wasm.wasm_abi = Some(abi),
+        other => panic!("{dir} is not a wasm plugin: {other:?}"),
+    }
+    loaded
+}
+
+#[test]
+fn a_declared_abi_that_does_not_match_the_binary_is_refused_at_load() {
+    for (dir, abi, expected) in [
+        (
+            "rust-component-greeter",
+            WasmAbi::Interop,
+            "is a component, not a core module",
+        ),
+        (
+            "rust-greeter",
+            WasmAbi::Component,
+            "is a core module, not a component",
+        ),
+        ("rust-greeter", WasmAbi::Extism, "not yet supported"),
+    ] {
+        let err = match Host::new().load_manifest(declaring(dir, abi)) {
+            Ok(_) => panic!("{dir} loaded with wasmAbi {abi}"),
+            Err(e) => plugin_error(e),
+        };
+        assert_eq!(err.kind, ErrorKind::InvalidInput, "{dir}: {err}");
+        assert!(err.message.contains(expected), "{dir}: {err}");
+    }
+}
+
+#[test]
+fn components_are_cached_on_disk_and_in_memory_like_modules() {
+    let wasm = common::repo().join("examples/plugins/rust-component-greeter/dist/greeter.wasm");
+    assert!(wasm.is_file(), "run cargo xtask build-plugins");
+    let (backend, cache) = common::backend();
+    assert_eq!(backend.prepare_file(&wasm).unwrap(), CacheSource::Compiled);
+    assert_eq!(backend.prepare_file(&wasm).unwrap(), CacheSource::Memory);
+    let fresh = interop_wasm::WasmBackend::builder()
+        .cache_dir(cache.path())
+        .build();
+    assert_eq!(fresh.prepare_file(&wasm).unwrap(), CacheSource::Disk);
 }

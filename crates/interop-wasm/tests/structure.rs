@@ -18,6 +18,7 @@ const ORDER: &[&str] = &[
     "poll",
     "engine",
     "cache",
+    "abi",
     "instance",
     "pool",
     "module",
