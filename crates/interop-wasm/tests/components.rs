@@ -77,7 +77,7 @@ fn plugin_error(err: HostError) -> PluginError {
 fn with_test_handlers(dir: &str) -> LoadedManifest {
     let mut loaded = sample(dir);
     let manifest = &mut loaded.manifest;
-    for name in ["spin", "hog", "read", "fetch"] {
+    for name in ["spin", "nap", "hog", "read", "fetch"] {
         let action: Action = serde_json::from_value(json!({ "name": name })).unwrap();
         manifest.actions.push(action);
     }
@@ -157,6 +157,24 @@ fn check(dir: &str) {
 #[test]
 fn rust_component() {
     check("rust-component-greeter");
+}
+
+/// A guest waiting on a WASI 0.2 clock (Rust's `thread::sleep`: `pollable.block` in the
+/// host) is cut at the call's deadline, not when the wait ends a minute later.
+#[test]
+fn a_wasi_clock_wait_ends_at_the_time_limit() {
+    let host = Host::new();
+    let name = host
+        .load_manifest(with_test_handlers("rust-component-greeter"))
+        .unwrap()
+        .name()
+        .to_owned();
+    let err = plugin_error(host.invoke(&name, "nap", Value::Null).unwrap_err());
+    assert_eq!(err.kind, ErrorKind::LimitExceeded, "{err}");
+    assert_eq!(err.limit_name(), Some("time"), "{err}");
+    assert!(err.message.contains("WASI pollable.block"), "{err}");
+    let again = host.invoke(&name, "greet", json!("again")).unwrap();
+    assert_eq!(again.text.as_deref(), Some("Hello, again!"));
 }
 
 #[test]

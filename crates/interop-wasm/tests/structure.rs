@@ -23,6 +23,7 @@ const ORDER: &[&str] = &[
     "pool",
     "module",
     "command",
+    "component::poll",
     "component::host",
     "component::plugin",
     "component",

@@ -38,6 +38,7 @@ type Answer<T> = wasmtime::Result<T>;
 pub(crate) fn linker(engine: &Engine) -> Answer<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    crate::component::poll::add_to_linker(&mut linker)?;
     Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
     Ok(linker)
 }

@@ -4,7 +4,7 @@
 //! a provider and a hook, using log, env and fs through the host API.
 //!
 //! It also has the handlers the tests declare in their own manifests to check that a
-//! component stays inside its limits and grants (`spin`, `hog`, `read`, `fetch`); the
+//! component stays inside its limits and grants (`spin`, `nap`, `hog`, `read`, `fetch`); the
 //! sample's plugin.json does not declare them, so the host never calls them for it.
 
 wit_bindgen::generate!({ path: "../../../wit", world: "plugin" });
@@ -28,6 +28,7 @@ impl Guest for Greeter {
                 Value::Null
             }
             "spin" => spin(),
+            "nap" => nap(),
             "hog" => hog(),
             "read" => read(input)?,
             "fetch" => fetch(input)?,
@@ -84,6 +85,13 @@ fn spin() -> Value {
     loop {
         n = std::hint::black_box(n.wrapping_add(1));
     }
+}
+
+/// Test handler: sleeps for a minute through WASI 0.2's clock (a `pollable.block` in the
+/// host), which the call's time limit must cut short.
+fn nap() -> Value {
+    std::thread::sleep(std::time::Duration::from_secs(60));
+    Value::Null
 }
 
 /// Test handler: allocates 1 MiB blocks until allocation fails (the memory limit must stop
