@@ -233,3 +233,34 @@ fn components_are_cached_on_disk_and_in_memory_like_modules() {
         .build();
     assert_eq!(fresh.prepare_file(&wasm).unwrap(), CacheSource::Disk);
 }
+
+/// Loads a plugin whose binary is the component written in `wat`, returning the error.
+fn load_error(wat: &str) -> PluginError {
+    let binary = wat::parse_str(wat).unwrap();
+    let dir = common::plugin_dir(
+        json!({
+            "name": "odd", "version": "1.0.0",
+            "interop": {"protocol": "wasm", "wasmPath": "odd.wasm"},
+            "actions": [{"name": "greet"}]
+        }),
+        &[("odd.wasm", &binary)],
+    );
+    match Host::new().load_manifest(dir.loaded.clone()) {
+        Ok(_) => panic!("the component loaded: {wat}"),
+        Err(e) => plugin_error(e),
+    }
+}
+
+#[test]
+fn a_component_of_another_world_is_refused_at_load_naming_what_is_wrong() {
+    let err = load_error("(component)");
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    assert!(err.message.contains("interop:plugin/plugin"), "{err}");
+    assert!(err.message.contains("handle"), "{err}");
+
+    let err =
+        load_error(r#"(component (import "evil:host/api" (instance (export "steal" (func)))))"#);
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    assert!(err.message.contains("evil:host/api"), "{err}");
+    assert_eq!(err.plugin.as_deref(), Some("odd"), "{err}");
+}

@@ -20,7 +20,7 @@ use wasmtime::Engine;
 
 use crate::component::state::ComponentState;
 use crate::failure::LimitReached;
-use crate::text::{bounded, MAX_LOG_LINE_BYTES};
+use crate::text::{bounded, MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES};
 
 wasmtime::component::bindgen!({
     path: "wit",
@@ -63,7 +63,8 @@ pub(crate) fn to_wit(err: &PluginError) -> WitError {
     }
 }
 
-/// The host error of a WIT error a guest returned.
+/// The host error of a WIT error a guest returned, its message cut at
+/// [`MAX_ERROR_BYTES`] as `ft_error`'s is.
 pub(crate) fn from_wit(err: WitError) -> PluginError {
     let kind = match err.kind {
         WitKind::Parse => Kind::Parse,
@@ -77,7 +78,8 @@ pub(crate) fn from_wit(err: WitError) -> PluginError {
         WitKind::InvalidInput => Kind::InvalidInput,
         WitKind::Internal => Kind::Internal,
     };
-    PluginError::new(kind, err.message)
+    let kept = &err.message.as_bytes()[..err.message.len().min(MAX_ERROR_BYTES)];
+    PluginError::new(kind, bounded(kept, err.message.len()))
 }
 
 impl ComponentState {
