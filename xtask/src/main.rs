@@ -109,11 +109,12 @@ fn main() -> Result<()> {
 
 fn setup() -> Result<()> {
     wasm::setup()?;
-    component::setup()?;
     ffi::setup()?;
     js::setup()?;
     ipc::setup()?;
     python::setup()?;
+    // After python's (python3-venv) and wasm's (npm): it needs both.
+    component::setup()?;
     Ok(())
 }
 

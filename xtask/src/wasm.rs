@@ -32,12 +32,15 @@ const C_PACKAGES: &[&str] = &[
     "wasi-libc",
     "libclang-rt-dev-wasm32",
 ];
-/// The greeters the demo calls, one per language.
+/// The greeters the demo calls, one per language (core modules, then components).
 const DEMO: &[&str] = &[
     "rust-greeter",
     "go-greeter",
     "assemblyscript-greeter",
     "c-greeter",
+    "rust-component-greeter",
+    "python-component-greeter",
+    "js-component-greeter",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -180,7 +183,7 @@ fn language(dir: &Path) -> Option<Lang> {
 }
 
 /// Shows the wasm backend with the `interop` binary at `interop`: the same greeter in
-/// four languages, with identical output.
+/// four languages as core modules and three as components, with identical output.
 pub fn demo(interop: &str) -> Result<()> {
     for name in DEMO {
         let manifest = format!("examples/plugins/{name}/plugin.json");
