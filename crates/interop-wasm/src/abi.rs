@@ -1,6 +1,6 @@
 //! Which ABI a wasm plugin's binary is run with (`interop.wasmAbi`): a core module on
 //! interop's ABI (`docs/abi.md`) or a component of the `interop:plugin` WIT world
-//! (`docs/components.md`). Without `wasmAbi` the binary tells ([`crate::cache::is_component`]);
+//! (`docs/components.md`). Without `wasmAbi` the binary tells ([`crate::compiled::is_component`]);
 //! with it, a binary of the other kind is refused at load.
 
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! The two-layer module cache: compiled [`Module`]s and [`Component`]s in memory (LRU,
 //! keyed by the SHA-256 of the wasm bytes and the engine), each with its linked
 //! [`InstancePre`] once a plugin has used it, and `.cwasm` files on disk that survive
-//! restarts. Whether bytes are a component or a core module is told by their header
-//! ([`is_component`]); text (`.wat`) is a core module.
+//! restarts. What is cached, and how bytes are told to be a component or a core module,
+//! is `crate::compiled`'s.
 //!
 //! Bytes are hashed once. A module read from a file is also remembered by the file's
 //! identity (device, inode, size, modification and change times, to the nanosecond):
@@ -30,16 +30,14 @@ use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{self, Component};
-use wasmtime::{Engine, InstancePre, Linker, Module, Precompiled};
+use wasmtime::component::Component;
+use wasmtime::{Engine, Module, Precompiled};
 
-use crate::component::state::ComponentState;
+pub(crate) use crate::compiled::{Artifact, Compiled, CompiledComponent};
 use crate::engine::{hex, EngineSlot, WASMTIME_VERSION};
-use crate::failure::first_line;
-use crate::state::State;
 
 const MAGIC: &[u8; 16] = b"interop-cwasm-v2";
 const HEADER_LEN: usize = MAGIC.len() + 8 + 32 + 32;
@@ -70,98 +68,6 @@ pub enum CacheSource {
     Disk,
     /// Compiled now.
     Compiled,
-}
-
-/// A compiled module and, once some plugin needed it, the module linked against the
-/// engine's linker (the same for every plugin of the engine, so linked once).
-pub(crate) struct Compiled {
-    pub module: Module,
-    linked: OnceLock<Result<InstancePre<State>, String>>,
-}
-
-impl Compiled {
-    fn new(module: Module) -> Arc<Self> {
-        Arc::new(Compiled {
-            module,
-            linked: OnceLock::new(),
-        })
-    }
-
-    /// The module linked by `linker` (the linker of the engine it was compiled for), or
-    /// why it cannot be.
-    pub fn linked(&self, linker: &Linker<State>) -> Result<&InstancePre<State>, &str> {
-        self.linked
-            .get_or_init(|| {
-                linker
-                    .instantiate_pre(&self.module)
-                    .map_err(|e| first_line(&e))
-            })
-            .as_ref()
-            .map_err(String::as_str)
-    }
-}
-
-/// A compiled component and, once some plugin needed it, the component linked against
-/// the engine's component linker (WASI 0.2 and the interop world's host API).
-pub(crate) struct CompiledComponent {
-    pub component: Component,
-    linked: OnceLock<Result<component::InstancePre<ComponentState>, String>>,
-}
-
-impl CompiledComponent {
-    fn new(component: Component) -> Arc<Self> {
-        Arc::new(CompiledComponent {
-            component,
-            linked: OnceLock::new(),
-        })
-    }
-
-    /// The component linked by `linker`, or why it cannot be.
-    pub fn linked(
-        &self,
-        linker: &component::Linker<ComponentState>,
-    ) -> Result<&component::InstancePre<ComponentState>, &str> {
-        self.linked
-            .get_or_init(|| {
-                linker
-                    .instantiate_pre(&self.component)
-                    .map_err(|e| first_line(&e))
-            })
-            .as_ref()
-            .map_err(String::as_str)
-    }
-}
-
-/// What the cache holds for some wasm bytes: a core module or a component.
-#[derive(Clone)]
-pub(crate) enum Artifact {
-    /// A core module.
-    Module(Arc<Compiled>),
-    /// A component.
-    Component(Arc<CompiledComponent>),
-}
-
-impl Artifact {
-    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
-        Ok(if is_component(bytes) {
-            Artifact::Component(CompiledComponent::new(Component::new(engine, bytes)?))
-        } else {
-            Artifact::Module(Compiled::new(Module::new(engine, bytes)?))
-        })
-    }
-
-    fn serialize(&self) -> wasmtime::Result<Vec<u8>> {
-        match self {
-            Artifact::Module(compiled) => compiled.module.serialize(),
-            Artifact::Component(compiled) => compiled.component.serialize(),
-        }
-    }
-}
-
-/// Whether `bytes` are a binary component (the preamble's layer field is 1) rather than a
-/// core module or text.
-pub(crate) fn is_component(bytes: &[u8]) -> bool {
-    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
 }
 
 /// What identifies a file's contents without reading them: a write changes the change

@@ -31,6 +31,7 @@ mod backend;
 pub mod cache;
 mod clock;
 mod command;
+mod compiled;
 mod component;
 pub mod engine;
 mod failure;

@@ -17,6 +17,7 @@ const ORDER: &[&str] = &[
     "host_api",
     "poll",
     "engine",
+    "compiled",
     "cache",
     "abi",
     "instance",
