@@ -122,6 +122,36 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
+        "`greet`, Rust component (WIT world, `Plugin::invoke`)",
+        "component_call/rust_component_greet",
+        Some((
+            "the same greeter as a core module",
+            "component_call/rust_core_module_greet",
+        )),
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "`greet`, Python component (componentize-py)",
+        "component_call/python_component_greet",
+        Some((
+            "the same greeter as a core module",
+            "component_call/rust_core_module_greet",
+        )),
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "`greet`, JavaScript component (componentize-js)",
+        "component_call/js_component_greet",
+        Some((
+            "the same greeter as a core module",
+            "component_call/rust_core_module_greet",
+        )),
+        Target::None,
+    ),
+    row(
+        "wasm",
         "load, compile (120 KiB Rust greeter)",
         "load/compile",
         None,

@@ -17,11 +17,13 @@
 //! - `cargo xtask bench`: every benchmark, and the tables of `docs/benchmarks.md` (not in
 //!   CI: it takes minutes and wants a quiet machine).
 //!
-//! Each backend keeps its steps in its own module (`wasm.rs`, `ffi.rs`, `js.rs`, `ipc.rs`);
+//! Each backend keeps its steps in its own module (`wasm.rs`, `component.rs` for wasm
+//! components, `ffi.rs`, `js.rs`, `ipc.rs`);
 //! the Node package (`node.rs`) and the Python package (`python.rs`: a venv under the
 //! build tree, pytest) theirs.
 
 mod bench;
+mod component;
 mod ffi;
 mod install_check;
 mod ipc;
@@ -124,12 +126,15 @@ fn setup() -> Result<()> {
     js::setup()?;
     ipc::setup()?;
     python::setup()?;
+    // After python's (python3-venv) and wasm's (npm): it needs both.
+    component::setup()?;
     Ok(())
 }
 
 fn build_plugins() -> Result<()> {
     setup()?;
     wasm::build_plugins()?;
+    component::build_plugins()?;
     ffi::build_plugins()?;
     js::build_plugins()?;
     ipc::build_plugins()?;

@@ -12,18 +12,21 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use interop_protocol::Interop;
+use interop_protocol::{Interop, WasmAbi};
 
 use interop_setup::Component;
 
 use crate::util::{root, run_in, step, tools_setup, user_setup};
 
-/// The greeters the demo calls, one per language.
+/// The greeters the demo calls, one per language (core modules, then components).
 const DEMO: &[&str] = &[
     "rust-greeter",
     "go-greeter",
     "assemblyscript-greeter",
     "c-greeter",
+    "rust-component-greeter",
+    "python-component-greeter",
+    "js-component-greeter",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,9 +55,31 @@ pub fn setup() -> Result<()> {
     Ok(())
 }
 
-/// The directories under examples/plugins whose manifest says `protocol: "wasm"`, with
-/// the manifest's name and the absolute path of its `wasmPath`.
+/// The directories under examples/plugins whose manifest says `protocol: "wasm"` for a
+/// core module (components are `component.rs`'s), with the manifest's name and the
+/// absolute path of its `wasmPath`.
 fn wasm_plugins() -> Result<Vec<(PathBuf, String, PathBuf)>> {
+    Ok(wasm_samples()?
+        .into_iter()
+        .filter(|s| s.abi != Some(WasmAbi::Component))
+        .map(|s| (s.dir, s.name, s.out))
+        .collect())
+}
+
+/// A sample plugin whose manifest says `protocol: "wasm"`.
+pub struct WasmSample {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its declared `wasmAbi`.
+    pub abi: Option<WasmAbi>,
+    /// The manifest's name.
+    pub name: String,
+    /// The absolute path of its `wasmPath`.
+    pub out: PathBuf,
+}
+
+/// Every wasm sample under examples/plugins.
+pub fn wasm_samples() -> Result<Vec<WasmSample>> {
     let plugins = root().join("examples/plugins");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&plugins)
         .with_context(|| format!("cannot list {}", plugins.display()))?
@@ -68,7 +93,12 @@ fn wasm_plugins() -> Result<Vec<(PathBuf, String, PathBuf)>> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if let Interop::Wasm(wasm) = &loaded.manifest.interop {
             let out = loaded.resolve(&wasm.wasm_path);
-            found.push((dir, loaded.manifest.name.clone(), out));
+            found.push(WasmSample {
+                dir,
+                abi: wasm.wasm_abi,
+                name: loaded.manifest.name.clone(),
+                out,
+            });
         }
     }
     Ok(found)
@@ -103,7 +133,7 @@ pub fn build_plugins() -> Result<()> {
         }
         step(&format!("wasm: building {name} ({lang:?})"));
         match lang {
-            Lang::Rust => build_rust(&dir, &out)?,
+            Lang::Rust => build_rust(&dir, &out, "wasm32-wasip1")?,
             Lang::Go => build_go(&dir, &out)?,
             Lang::C => build_c(&dir, &out)?,
             Lang::AssemblyScript => build_assemblyscript(&dir)?,
@@ -135,7 +165,7 @@ fn language(dir: &Path) -> Option<Lang> {
 }
 
 /// Shows the wasm backend with the `interop` binary at `interop`: the same greeter in
-/// four languages, with identical output.
+/// four languages as core modules and three as components, with identical output.
 pub fn demo(interop: &str) -> Result<()> {
     for name in DEMO {
         let manifest = format!("examples/plugins/{name}/plugin.json");
@@ -214,7 +244,8 @@ fn build_go(dir: &Path, out: &Path) -> Result<()> {
     status(cmd, "go build -buildmode=c-shared")
 }
 
-fn build_rust(dir: &Path, out: &Path) -> Result<()> {
+/// Builds the Rust guest in `dir` for `triple` (release) and copies its `.wasm` to `out`.
+pub fn build_rust(dir: &Path, out: &Path, triple: &str) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = dir.join("target");
     let mut cmd = Command::new(cargo);
@@ -222,11 +253,11 @@ fn build_rust(dir: &Path, out: &Path) -> Result<()> {
         "build",
         "--quiet",
         "--target",
-        "wasm32-wasip1",
+        triple,
         "--release",
     ]);
-    status(cmd, "cargo build --target wasm32-wasip1 --release")?;
-    let wasm = std::fs::read_dir(target.join("wasm32-wasip1/release"))?
+    status(cmd, &format!("cargo build --target {triple} --release"))?;
+    let wasm = std::fs::read_dir(target.join(triple).join("release"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|e| e == "wasm"))
         .with_context(|| format!("no .wasm under {}", target.display()))?;
@@ -284,7 +315,7 @@ fn up_to_date(dir: &Path, lang: Lang, out: &Path) -> Result<bool> {
     Ok(newest <= built)
 }
 
-fn newest_source(dir: &Path) -> Result<std::time::SystemTime> {
+pub fn newest_source(dir: &Path) -> Result<std::time::SystemTime> {
     let mut newest = std::time::SystemTime::UNIX_EPOCH;
     if !dir.is_dir() {
         return Ok(newest);
@@ -294,7 +325,10 @@ fn newest_source(dir: &Path) -> Result<std::time::SystemTime> {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if matches!(name.as_ref(), "target" | "dist" | "node_modules" | "data") {
+        if matches!(
+            name.as_ref(),
+            "target" | "dist" | "node_modules" | "data" | "__pycache__"
+        ) {
             continue;
         }
         let meta = entry.metadata()?;
@@ -308,7 +342,7 @@ fn newest_source(dir: &Path) -> Result<std::time::SystemTime> {
     Ok(newest)
 }
 
-fn copy(from: &Path, to: &Path) -> Result<()> {
+pub fn copy(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -317,7 +351,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn status(mut cmd: Command, what: &str) -> Result<()> {
+pub fn status(mut cmd: Command, what: &str) -> Result<()> {
     let status = cmd
         .status()
         .with_context(|| format!("cannot start `{what}`"))?;

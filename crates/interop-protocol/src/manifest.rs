@@ -200,6 +200,41 @@ pub struct WasmInterop {
     /// Path of the `.wasm` (or `.wat`) module.
     #[schemars(length(min = 1))]
     pub wasm_path: String,
+    /// How the binary is run; detected from it when absent (a component, else a core
+    /// module on interop's ABI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasm_abi: Option<WasmAbi>,
+}
+
+/// How a wasm plugin's binary talks to the host (`interop.wasmAbi`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WasmAbi {
+    /// A core module on interop's own ABI (`docs/abi.md`): `ft_*` imports, handlers
+    /// exported as functions.
+    Interop,
+    /// A WebAssembly component (WASI 0.2) of the `interop:plugin` WIT world
+    /// (`docs/components.md`).
+    Component,
+    /// A core module built with an Extism PDK (`extism:host/env` imports).
+    Extism,
+}
+
+impl WasmAbi {
+    /// The name used in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WasmAbi::Interop => "interop",
+            WasmAbi::Component => "component",
+            WasmAbi::Extism => "extism",
+        }
+    }
+}
+
+impl std::fmt::Display for WasmAbi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `protocol: "ffi"`.

@@ -1,6 +1,6 @@
 //! Installs what interop plugins need to build and run, for `interop setup` and
 //! `cargo xtask setup` alike: libnode (V8) for the js backend, Go, clang + wasi-libc,
-//! the AssemblyScript compiler and the `wasm32-wasip1` Rust target; and carries the
+//! the AssemblyScript compiler and the `wasm32-wasip1` and `wasm32-wasip2` Rust targets; and carries the
 //! guest helpers ([`helpers`]) that `interop new` and `interop setup c` write out.
 //!
 //! Owns: where things go (the user's data directory, `$XDG_DATA_HOME/interop` or
@@ -49,7 +49,7 @@ pub enum Component {
     C,
     /// The AssemblyScript compiler.
     AssemblyScript,
-    /// The `wasm32-wasip1` Rust target.
+    /// The `wasm32-wasip1` and `wasm32-wasip2` Rust targets (core modules, components).
     Rust,
 }
 

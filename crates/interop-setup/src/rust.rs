@@ -1,11 +1,12 @@
-//! Rust for wasm guests: the `wasm32-wasip1` target, from rustup.
+//! Rust for wasm guests: the `wasm32-wasip1` (core modules) and `wasm32-wasip2`
+//! (components) targets, from rustup.
 
 use std::process::Command;
 
 use crate::command::run;
 use crate::{Report, Setup, SetupError};
 
-const TARGET: &str = "wasm32-wasip1";
+const TARGETS: [&str; 2] = ["wasm32-wasip1", "wasm32-wasip2"];
 
 pub(crate) fn install(setup: &Setup) -> Result<Report, SetupError> {
     let installed = Command::new("rustup")
@@ -16,22 +17,27 @@ pub(crate) fn install(setup: &Setup) -> Result<Report, SetupError> {
             program: "rustup",
             hint: "install Rust with rustup: https://rustup.rs",
         })?;
-    let what = format!("the {TARGET} target");
+    let installed = String::from_utf8_lossy(&installed.stdout);
+    let missing: Vec<&str> = TARGETS
+        .into_iter()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    let what = format!("the {} targets", TARGETS.join(" and "));
     let here = std::path::Path::new("rustup");
-    if String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|l| l.trim() == TARGET)
-    {
+    if missing.is_empty() {
         return Ok(Report::present("rust", &what, here));
     }
-    setup
-        .progress
-        .step(&format!("rust: rustup target add {TARGET}"), || {
+    setup.progress.step(
+        &format!("rust: rustup target add {}", missing.join(" ")),
+        || {
             run(
                 "rust",
                 Some("rustup's distribution server (static.rust-lang.org)"),
-                Command::new("rustup").args(["target", "add", TARGET]),
+                Command::new("rustup")
+                    .args(["target", "add"])
+                    .args(&missing),
             )
-        })?;
+        },
+    )?;
     Ok(Report::installed("rust", &what, here))
 }

@@ -5,15 +5,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::cache::{CacheSource, CacheStats, Compiled, FileId, ModuleCache};
+use crate::abi::{check_declared, check_supported, core_module, mismatch};
+use crate::cache::{Artifact, CacheSource, CacheStats, FileId, ModuleCache};
 use crate::command;
+use crate::component::plugin::ComponentPlugin;
 use crate::engine::{EngineOptions, Runtime};
 use crate::failure::first_line;
 use crate::info::ModuleInfo;
 use crate::module::WasmModule;
 use crate::plugin::WasmPlugin;
 use crate::pool::MAX_INSTANCES_PER_PLUGIN;
-use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol};
+use interop_protocol::{files, Interop, LoadedManifest, Plugin, PluginError, Protocol, WasmAbi};
 use interop_sandbox::{Backend, HostServices, Policy};
 
 /// Largest module file read, in bytes (a large real guest is tens of MiB).
@@ -206,21 +208,21 @@ impl WasmBackend {
         .map_err(PluginError::internal)
     }
 
-    /// The compiled module of `bytes` (binary wasm or `.wat` text, read from `file` if it
-    /// was a file) for the engine `runtime`, from the cache or compiled now.
+    /// The compiled module or component of `bytes` (binary wasm or `.wat` text, read from
+    /// `file` if it was a file) for the engine `runtime`, from the cache or compiled now.
     fn compiled(
         &self,
         runtime: &Runtime,
         bytes: &[u8],
         origin: &Path,
         file: Option<FileId>,
-    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+    ) -> Result<(Artifact, CacheSource), PluginError> {
         self.shared
             .cache
             .get(&runtime.slot, bytes, file)
             .map_err(|e| {
                 PluginError::parse(format!(
-                    "`{}` is not a valid WebAssembly module: {}",
+                    "`{}` is not a valid WebAssembly module or component: {}",
                     origin.display(),
                     first_line(&e)
                 ))
@@ -244,26 +246,17 @@ impl WasmBackend {
         Ok(self.compiled_file(&runtime, path.as_ref())?.1)
     }
 
-    /// Loads the plugin `manifest` describes (as [`Backend::load`], with the concrete type).
+    /// Loads the core-module plugin `manifest` describes (as [`Backend::load`], with the
+    /// concrete type); a component is refused (see [`load_component`](Self::load_component)).
     pub fn load_plugin(
         &self,
         manifest: &LoadedManifest,
         services: HostServices,
     ) -> Result<WasmPlugin, PluginError> {
-        let name = manifest.name().to_owned();
-        let Interop::Wasm(wasm) = &manifest.manifest.interop else {
-            return Err(PluginError::invalid_input(format!(
-                "plugin `{name}` is not a wasm plugin (protocol `{}`)",
-                manifest.manifest.interop.protocol()
-            ))
-            .in_plugin(name));
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let Artifact::Module(compiled) = artifact else {
+            return Err(mismatch(manifest, &path, WasmAbi::Interop));
         };
-        let path = manifest.resolve(&wasm.wasm_path);
-        let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, source) = self
-            .compiled_file(&runtime, &path)
-            .map_err(|e| e.in_plugin(&name))?;
-        tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
         WasmPlugin::new(
             manifest.manifest.clone(),
             path,
@@ -274,13 +267,60 @@ impl WasmBackend {
         )
     }
 
+    /// Loads the component plugin `manifest` describes (as [`Backend::load`], with the
+    /// concrete type); a core module is refused.
+    pub fn load_component(
+        &self,
+        manifest: &LoadedManifest,
+        services: HostServices,
+    ) -> Result<ComponentPlugin, PluginError> {
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let Artifact::Component(compiled) = artifact else {
+            return Err(mismatch(manifest, &path, WasmAbi::Component));
+        };
+        ComponentPlugin::new(
+            manifest.manifest.clone(),
+            &path,
+            runtime,
+            &compiled,
+            services,
+            self.shared.instances_per_plugin,
+        )
+    }
+
+    /// The binary of a wasm plugin's manifest, compiled (or from the cache) for the engine
+    /// its policy needs, checked against the manifest's `wasmAbi` when it declares one.
+    fn open_plugin(
+        &self,
+        manifest: &LoadedManifest,
+        services: &HostServices,
+    ) -> Result<(PathBuf, Arc<Runtime>, Artifact), PluginError> {
+        let name = manifest.name();
+        let Interop::Wasm(wasm) = &manifest.manifest.interop else {
+            return Err(PluginError::invalid_input(format!(
+                "plugin `{name}` is not a wasm plugin (protocol `{}`)",
+                manifest.manifest.interop.protocol()
+            ))
+            .in_plugin(name));
+        };
+        check_supported(manifest, wasm.wasm_abi)?;
+        let path = manifest.resolve(&wasm.wasm_path);
+        let runtime = self.runtime(services.policy().fuel.is_some())?;
+        let (artifact, source) = self
+            .compiled_file(&runtime, &path)
+            .map_err(|e| e.in_plugin(name))?;
+        tracing::debug!(target: "interop::wasm", plugin = %name, ?source, "module ready");
+        check_declared(manifest, &path, wasm.wasm_abi, &artifact)?;
+        Ok((path, runtime, artifact))
+    }
+
     /// The compiled module of the file at `path`: without reading it when the same
     /// unchanged file was loaded before and its module is still in memory.
     fn compiled_file(
         &self,
         runtime: &Runtime,
         path: &Path,
-    ) -> Result<(Arc<Compiled>, CacheSource), PluginError> {
+    ) -> Result<(Artifact, CacheSource), PluginError> {
         let (file, id) = open_module(path)?;
         if let Some(compiled) = self.shared.cache.get_known(&runtime.slot, &id) {
             return Ok((compiled, CacheSource::Memory));
@@ -309,15 +349,16 @@ impl WasmBackend {
     ) -> Result<WasmModule, PluginError> {
         let path = path.as_ref();
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        let compiled = core_module(self.compiled_file(&runtime, path)?.0, path)?;
         WasmModule::new(runtime, &compiled, path, services, env)
     }
 
     /// The imports and exports of the module file at `path` (binary or `.wat`), and what
     /// kind of module they make it, without instantiating it.
     pub fn module_info(&self, path: impl AsRef<Path>) -> Result<ModuleInfo, PluginError> {
+        let path = path.as_ref();
         let runtime = self.runtime(false)?;
-        let (compiled, _) = self.compiled_file(&runtime, path.as_ref())?;
+        let compiled = core_module(self.compiled_file(&runtime, path)?.0, path)?;
         Ok(ModuleInfo::of(&compiled.module))
     }
 
@@ -349,7 +390,7 @@ impl WasmBackend {
         services: HostServices,
     ) -> Result<WasmModule, PluginError> {
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, _) = self.compiled(&runtime, bytes, origin, None)?;
+        let compiled = core_module(self.compiled(&runtime, bytes, origin, None)?.0, origin)?;
         WasmModule::new(runtime, &compiled, origin, services, &[])
     }
 
@@ -376,7 +417,7 @@ impl WasmBackend {
     ) -> Result<i32, PluginError> {
         let path = path.as_ref();
         let runtime = self.runtime(services.policy().fuel.is_some())?;
-        let (compiled, _) = self.compiled_file(&runtime, path)?;
+        let compiled = core_module(self.compiled_file(&runtime, path)?.0, path)?;
         command::run_command(&runtime, &compiled, path, services, args, env)
     }
 }
@@ -391,7 +432,17 @@ impl Backend for WasmBackend {
         manifest: &LoadedManifest,
         services: HostServices,
     ) -> Result<Box<dyn Plugin>, PluginError> {
-        Ok(Box::new(self.load_plugin(manifest, services)?))
+        let (path, runtime, artifact) = self.open_plugin(manifest, &services)?;
+        let pool = self.shared.instances_per_plugin;
+        let plugin = manifest.manifest.clone();
+        Ok(match artifact {
+            Artifact::Module(compiled) => Box::new(WasmPlugin::new(
+                plugin, path, runtime, &compiled, services, pool,
+            )?),
+            Artifact::Component(compiled) => Box::new(ComponentPlugin::new(
+                plugin, &path, runtime, &compiled, services, pool,
+            )?),
+        })
     }
 }
 

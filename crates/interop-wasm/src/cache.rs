@@ -1,6 +1,8 @@
-//! The two-layer module cache: compiled [`Module`]s in memory (LRU, keyed by the SHA-256
-//! of the wasm bytes and the engine), each with its linked [`InstancePre`] once a plugin
-//! has used it, and `.cwasm` files on disk that survive restarts.
+//! The two-layer module cache: compiled [`Module`]s and [`Component`]s in memory (LRU,
+//! keyed by the SHA-256 of the wasm bytes and the engine), each with its linked
+//! [`InstancePre`] once a plugin has used it, and `.cwasm` files on disk that survive
+//! restarts. What is cached, and how bytes are told to be a component or a core module,
+//! is `crate::compiled`'s.
 //!
 //! Bytes are hashed once. A module read from a file is also remembered by the file's
 //! identity (device, inode, size, modification and change times, to the nanosecond):
@@ -28,14 +30,14 @@ use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Engine, InstancePre, Linker, Module, Precompiled};
+use wasmtime::component::Component;
+use wasmtime::{Engine, Module, Precompiled};
 
+pub(crate) use crate::compiled::{Artifact, Compiled, CompiledComponent};
 use crate::engine::{hex, EngineSlot, WASMTIME_VERSION};
-use crate::failure::first_line;
-use crate::state::State;
 
 const MAGIC: &[u8; 16] = b"interop-cwasm-v2";
 const HEADER_LEN: usize = MAGIC.len() + 8 + 32 + 32;
@@ -66,35 +68,6 @@ pub enum CacheSource {
     Disk,
     /// Compiled now.
     Compiled,
-}
-
-/// A compiled module and, once some plugin needed it, the module linked against the
-/// engine's linker (the same for every plugin of the engine, so linked once).
-pub(crate) struct Compiled {
-    pub module: Module,
-    linked: OnceLock<Result<InstancePre<State>, String>>,
-}
-
-impl Compiled {
-    fn new(module: Module) -> Arc<Self> {
-        Arc::new(Compiled {
-            module,
-            linked: OnceLock::new(),
-        })
-    }
-
-    /// The module linked by `linker` (the linker of the engine it was compiled for), or
-    /// why it cannot be.
-    pub fn linked(&self, linker: &Linker<State>) -> Result<&InstancePre<State>, &str> {
-        self.linked
-            .get_or_init(|| {
-                linker
-                    .instantiate_pre(&self.module)
-                    .map_err(|e| first_line(&e))
-            })
-            .as_ref()
-            .map_err(String::as_str)
-    }
 }
 
 /// What identifies a file's contents without reading them: a write changes the change
@@ -141,7 +114,7 @@ pub(crate) struct ModuleCache {
 
 struct Lru {
     clock: u64,
-    entries: HashMap<Key, (Arc<Compiled>, u64)>,
+    entries: HashMap<Key, (Artifact, u64)>,
 }
 
 impl ModuleCache {
@@ -188,12 +161,12 @@ impl ModuleCache {
     }
 
     /// The module of the unchanged file `file` if it is in memory: no read, no hash.
-    pub fn get_known(&self, slot: &EngineSlot, file: &FileId) -> Option<Arc<Compiled>> {
+    pub fn get_known(&self, slot: &EngineSlot, file: &FileId) -> Option<Artifact> {
         let digest = *self.identities().get(file)?;
         self.memory_hit(&(digest, slot.fingerprint.clone()))
     }
 
-    fn memory_hit(&self, key: &Key) -> Option<Arc<Compiled>> {
+    fn memory_hit(&self, key: &Key) -> Option<Artifact> {
         let mut lru = self.lock();
         lru.clock += 1;
         let now = lru.clock;
@@ -203,14 +176,15 @@ impl ModuleCache {
         Some(compiled.clone())
     }
 
-    /// The compiled module for `bytes` (wasm or wat), from memory, disk, or compiled;
+    /// The compiled module or component for `bytes` (wasm or wat), from memory, disk, or
+    /// compiled;
     /// `file` is where the bytes were read from, remembered for [`Self::get_known`].
     pub fn get(
         &self,
         slot: &EngineSlot,
         bytes: &[u8],
         file: Option<FileId>,
-    ) -> wasmtime::Result<(Arc<Compiled>, CacheSource)> {
+    ) -> wasmtime::Result<(Artifact, CacheSource)> {
         let digest: Digest32 = Sha256::digest(bytes).into();
         if let Some(file) = file {
             let mut identities = self.identities();
@@ -231,31 +205,30 @@ impl ModuleCache {
             let name: Digest32 = sha.finalize().into();
             (dir.join(format!("{}.cwasm", hex(&name))), name)
         });
-        let (module, source) = match disk
+        let (compiled, source) = match disk
             .as_ref()
             .and_then(|(path, name)| self.read_disk(&slot.engine, path, name))
         {
-            Some(module) => {
+            Some(compiled) => {
                 self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                (module, CacheSource::Disk)
+                (compiled, CacheSource::Disk)
             }
             None => {
-                let module = Module::new(&slot.engine, bytes)?;
+                let compiled = Artifact::compile(&slot.engine, bytes)?;
                 self.compiles.fetch_add(1, Ordering::Relaxed);
                 if let Some((path, name)) = &disk {
-                    if let Err(e) = write_disk(&module, path, name) {
+                    if let Err(e) = write_disk(&compiled, path, name) {
                         tracing::warn!(target: "interop::wasm", file = %path.display(), "cannot write the module cache: {e}");
                     }
                 }
-                (module, CacheSource::Compiled)
+                (compiled, CacheSource::Compiled)
             }
         };
-        let compiled = Compiled::new(module);
         self.insert(key, compiled.clone());
         Ok((compiled, source))
     }
 
-    fn insert(&self, key: Key, compiled: Arc<Compiled>) {
+    fn insert(&self, key: Key, compiled: Artifact) {
         let mut lru = self.lock();
         lru.clock += 1;
         let now = lru.clock;
@@ -272,19 +245,25 @@ impl ModuleCache {
         lru.entries.insert(key, (compiled, now));
     }
 
-    /// A module from a verified cache file, or `None` (missing or rejected).
-    fn read_disk(&self, engine: &Engine, file: &Path, key: &Digest32) -> Option<Module> {
-        match read_owned(file)?.and_then(|bytes| verify(&bytes, key).map(|_| ()).map(|()| bytes)) {
-            Ok(bytes) => {
+    /// A module or component from a verified cache file, or `None` (missing or rejected).
+    fn read_disk(&self, engine: &Engine, file: &Path, key: &Digest32) -> Option<Artifact> {
+        match read_owned(file)?.and_then(|bytes| verify(&bytes, key).map(|kind| (kind, bytes))) {
+            Ok((kind, bytes)) => {
                 let payload = &bytes[HEADER_LEN..];
                 // SAFETY: the file is a regular file only its owner may write, in the
                 // cache directory this backend writes; its header names the key looked
                 // for and the payload has the length recorded when `write_disk` wrote
                 // it from wasmtime's `serialize` with an engine of the same fingerprint.
                 // wasmtime checks its own header, version and configuration while
-                // deserializing.
-                match unsafe { Module::deserialize(engine, payload) } {
-                    Ok(module) => return Some(module),
+                // deserializing. The same holds for a component.
+                let read = match kind {
+                    Precompiled::Component => unsafe { Component::deserialize(engine, payload) }
+                        .map(|component| Artifact::Component(CompiledComponent::new(component))),
+                    Precompiled::Module => unsafe { Module::deserialize(engine, payload) }
+                        .map(|module| Artifact::Module(Compiled::new(module))),
+                };
+                match read {
+                    Ok(compiled) => return Some(compiled),
                     Err(e) => self.reject(file, &format!("{e:#}")),
                 }
             }
@@ -314,8 +293,9 @@ fn read_owned(file: &Path) -> Option<Result<Vec<u8>, &'static str>> {
     Some(Ok(bytes))
 }
 
-/// The serialized module inside a cache file, if the file is the intact entry of `key`.
-fn verify<'a>(bytes: &'a [u8], key: &Digest32) -> Result<&'a [u8], &'static str> {
+/// What the payload of a cache file is (a module or a component), if the file is the
+/// intact entry of `key`.
+fn verify(bytes: &[u8], key: &Digest32) -> Result<Precompiled, &'static str> {
     if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not an interop cache file");
     }
@@ -328,20 +308,17 @@ fn verify<'a>(bytes: &'a [u8], key: &Digest32) -> Result<&'a [u8], &'static str>
     if &bytes[MAGIC.len() + 8..MAGIC.len() + 40] != key {
         return Err("the entry of another module");
     }
-    if Engine::detect_precompiled(payload) != Some(Precompiled::Module) {
-        return Err("not a precompiled module");
-    }
-    Ok(payload)
+    Engine::detect_precompiled(payload).ok_or("not a precompiled module")
 }
 
 fn write_disk(
-    module: &Module,
+    compiled: &Artifact,
     file: &Path,
     key: &Digest32,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let payload = module.serialize()?;
+    let payload = compiled.serialize()?;
     let dir = file.parent().ok_or("cache file has no directory")?;
     std::fs::create_dir_all(dir)?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());

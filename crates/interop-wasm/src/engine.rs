@@ -10,11 +10,15 @@
 //! so plugins that ask for fuel get a second engine, created on first use.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
+use wasmtime::{
+    component, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,
+};
+
+use crate::component::state::ComponentState;
 
 use crate::host_api;
 use crate::limits::{MAX_MEMORIES, MAX_TABLES, MAX_TABLE_ELEMENTS};
@@ -80,6 +84,9 @@ impl EngineSlot {
 pub(crate) struct Runtime {
     pub slot: EngineSlot,
     pub linker: Linker<State>,
+    /// The linker of component plugins (WASI 0.2 and the interop world), made when the
+    /// first component is loaded (`crate::component::host::linker`), or why it cannot be.
+    pub components: OnceLock<Result<component::Linker<ComponentState>, String>>,
 }
 
 impl Runtime {
@@ -89,7 +96,11 @@ impl Runtime {
         host_api::add_to_linker(&mut linker)?;
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
         poll::add_to_linker(&mut linker)?;
-        Ok(Runtime { slot, linker })
+        Ok(Runtime {
+            slot,
+            linker,
+            components: OnceLock::new(),
+        })
     }
 }
 

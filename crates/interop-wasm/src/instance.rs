@@ -16,7 +16,7 @@ use crate::cache::Compiled;
 use crate::engine::{deadline_ticks, Runtime};
 use crate::failure::{classify, first_line};
 use crate::limits;
-use crate::state::State;
+use crate::state::{Guarded, State};
 use crate::wasi::WasiTemplate;
 
 /// Checks that `module` (read from `origin`) stays within what one instance may define,
@@ -82,32 +82,25 @@ pub(crate) fn instantiate_with(
 /// epoch, fuel is refilled, and the limiter's record of refusals cleared. Afterwards the
 /// deadline is cleared and captured output flushed; a failure comes back as the error
 /// the host sees ([`classify`]).
-pub(crate) fn enter<R>(
-    store: &mut Store<State>,
+pub(crate) fn enter<T: Guarded, R>(
+    store: &mut Store<T>,
     what: &dyn Fn() -> String,
-    f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<R>,
+    f: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> Result<R, PluginError> {
     let state = store.data_mut();
-    state.limits.refused = None;
-    let policy = state.services.policy();
+    state.limits().refused = None;
+    let policy = state.services().policy();
     let (timeout, fuel) = (policy.timeout, policy.fuel);
     if let Some(fuel) = fuel {
         store
             .set_fuel(fuel)
             .map_err(|e| PluginError::internal(first_line(&e)))?;
     }
-    store.data().services.start_call();
+    store.data().services().start_call();
     store.set_epoch_deadline(deadline_ticks(timeout));
     let result = f(store);
     let state = store.data();
-    state.services.set_deadline(None);
-    state.stdio.flush();
-    result.map_err(|e| {
-        classify(
-            &e,
-            &what(),
-            state.services.policy(),
-            state.limits.refused.as_deref(),
-        )
-    })
+    state.services().set_deadline(None);
+    state.stdio().flush();
+    result.map_err(|e| classify(&e, &what(), state.services().policy(), state.refused()))
 }

@@ -26,10 +26,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod abi;
 mod backend;
 pub mod cache;
 mod clock;
 mod command;
+mod compiled;
+mod component;
 pub mod engine;
 mod failure;
 mod host_api;
@@ -50,6 +53,7 @@ pub use backend::{
     CACHE_DIR_ENV, DEFAULT_MEMORY_CACHE_CAPACITY, MAX_MODULE_BYTES,
 };
 pub use cache::{CacheSource, CacheStats};
+pub use component::plugin::ComponentPlugin;
 pub use info::{ItemInfo, ModuleInfo, ModuleKind};
 pub use module::{WasmModule, WasmValue};
 pub use plugin::WasmPlugin;

@@ -26,6 +26,14 @@ pub const TABLE_ELEMENT_BYTES: u64 = 8;
 /// Instances per store: a plugin's store holds its one instance.
 const MAX_INSTANCES: usize = 1;
 
+/// Core instances, memories and tables the store of one component may hold: a component
+/// is made of several core modules (the guest, its language runtime, the WASI adapter),
+/// each instantiated in the same store. The bytes of all their memories and tables share
+/// the one memory limit.
+const COMPONENT_INSTANCES: usize = 64;
+const COMPONENT_MEMORIES: usize = 32;
+const COMPONENT_TABLES: usize = 64;
+
 /// Refuses a module that defines more memories or tables than one instance may have,
 /// saying why (for an error of the `memory` limit).
 pub(crate) fn check_counts(module: &Module, memory_bytes: u64) -> Result<(), String> {
@@ -59,6 +67,8 @@ pub(crate) struct StoreLimits {
     used: u64,
     /// Why growth was refused during the current call, if it was.
     pub refused: Option<String>,
+    /// Most instances, memories and tables the store may create.
+    counts: (usize, usize, usize),
 }
 
 impl StoreLimits {
@@ -67,6 +77,16 @@ impl StoreLimits {
             memory_bytes,
             used: 0,
             refused: None,
+            counts: (MAX_INSTANCES, MAX_MEMORIES as usize, MAX_TABLES as usize),
+        }
+    }
+
+    /// The limits of the store of a component: the same memory limit, for all the core
+    /// instances the component is made of.
+    pub fn for_component(memory_bytes: u64) -> Self {
+        StoreLimits {
+            counts: (COMPONENT_INSTANCES, COMPONENT_MEMORIES, COMPONENT_TABLES),
+            ..StoreLimits::new(memory_bytes)
         }
     }
 
@@ -128,14 +148,14 @@ impl ResourceLimiter for StoreLimits {
     }
 
     fn instances(&self) -> usize {
-        MAX_INSTANCES
+        self.counts.0
     }
 
     fn memories(&self) -> usize {
-        MAX_MEMORIES as usize
+        self.counts.1
     }
 
     fn tables(&self) -> usize {
-        MAX_TABLES as usize
+        self.counts.2
     }
 }

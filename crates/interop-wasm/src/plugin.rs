@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use interop_protocol::plugin::unloaded;
 use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
 use interop_sandbox::HostServices;
 use serde_json::Value;
@@ -14,7 +13,7 @@ use crate::cache::Compiled;
 use crate::engine::Runtime;
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
-use crate::pool::{Pool, Refused};
+use crate::pool::{encode_input, Pool};
 use crate::state::State;
 use crate::text::{bounded, bounded_list};
 use crate::wasi::WasiTemplate;
@@ -138,36 +137,10 @@ impl WasmPlugin {
         input: &Value,
     ) -> Result<Value, PluginError> {
         let policy = self.inner.services.policy();
-        let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
-        if input.len() as u64 > policy.max_message_bytes {
-            return Err(PluginError::limit(
-                "message_size",
-                format!(
-                    "{}: input of {} bytes is over the {}-byte message limit",
-                    what(),
-                    input.len(),
-                    policy.max_message_bytes
-                ),
-            )
-            .in_plugin(&policy.plugin));
-        }
-        let mut live = match self.pool.take(policy.timeout, || self.inner.instantiate()) {
-            Ok(live) => live,
-            Err(Refused::Closed) => return Err(unloaded(&self.manifest)),
-            Err(Refused::Failed(e)) => return Err(e),
-            Err(Refused::Busy) => {
-                return Err(PluginError::limit(
-                    "queue",
-                    format!(
-                    "{}: all {} instances of the plugin stayed busy for its time limit of {} ms",
-                    what(),
-                    self.pool.size(),
-                    policy.timeout.as_millis()
-                ),
-                )
-                .in_plugin(&policy.plugin))
-            }
-        };
+        let input = encode_input(what, input, policy)?;
+        let mut live = self
+            .pool
+            .lease(what, &self.manifest, policy, || self.inner.instantiate())?;
         let func = live.funcs.get(handler).cloned().ok_or_else(|| {
             PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))
                 .in_plugin(&policy.plugin)

@@ -10,7 +10,10 @@
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use interop_protocol::PluginError;
+use interop_protocol::plugin::unloaded;
+use interop_protocol::{Manifest, PluginError};
+use interop_sandbox::Policy;
+use serde_json::Value;
 
 /// Most instances one plugin may have, whatever the host asks for.
 pub const MAX_INSTANCES_PER_PLUGIN: usize = 64;
@@ -66,6 +69,32 @@ impl<T> Pool<T> {
     /// Instances that exist now, idle or in a call.
     pub fn live(&self) -> usize {
         self.lock().live
+    }
+
+    /// An instance for the call `what` of the plugin `manifest` declares, waiting up to
+    /// its time limit; a refusal as the error the caller sees.
+    pub fn lease(
+        &self,
+        what: &dyn Fn() -> String,
+        manifest: &Manifest,
+        policy: &Policy,
+        make: impl FnOnce() -> Result<T, PluginError>,
+    ) -> Result<Lease<'_, T>, PluginError> {
+        match self.take(policy.timeout, make) {
+            Ok(lease) => Ok(lease),
+            Err(Refused::Closed) => Err(unloaded(manifest)),
+            Err(Refused::Failed(e)) => Err(e),
+            Err(Refused::Busy) => Err(PluginError::limit(
+                "queue",
+                format!(
+                    "{}: all {} instances of the plugin stayed busy for its time limit of {} ms",
+                    what(),
+                    self.size,
+                    policy.timeout.as_millis()
+                ),
+            )
+            .in_plugin(&policy.plugin)),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Slots<T>> {
@@ -209,6 +238,28 @@ impl<T> Drop for Lease<'_, T> {
             self.pool.give_back(instance);
         }
     }
+}
+
+/// The JSON of a call's `input`, refused when over the policy's message limit.
+pub(crate) fn encode_input(
+    what: &dyn Fn() -> String,
+    input: &Value,
+    policy: &Policy,
+) -> Result<Vec<u8>, PluginError> {
+    let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
+    if input.len() as u64 > policy.max_message_bytes {
+        return Err(PluginError::limit(
+            "message_size",
+            format!(
+                "{}: input of {} bytes is over the {}-byte message limit",
+                what(),
+                input.len(),
+                policy.max_message_bytes
+            ),
+        )
+        .in_plugin(&policy.plugin));
+    }
+    Ok(input)
 }
 
 #[cfg(test)]

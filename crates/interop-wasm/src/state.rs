@@ -1,5 +1,7 @@
 //! [`State`]: what the store of one instance holds (its WASI context, host services,
-//! limits, memory, return buffer and the current call's input, output and error).
+//! limits, memory, return buffer and the current call's input, output and error), and
+//! [`Guarded`]: what every store's state (a module's or a component's) gives the code
+//! that enters the guest.
 
 use interop_sandbox::HostServices;
 use wasmtime::Memory;
@@ -48,5 +50,33 @@ impl State {
         self.input = input;
         self.output = None;
         self.error = None;
+    }
+}
+
+/// What the code entering a guest ([`crate::instance::enter`]) needs of a store's state,
+/// whatever runs in it (a core module or a component).
+pub(crate) trait Guarded {
+    /// The store's memory and table limits.
+    fn limits(&mut self) -> &mut StoreLimits;
+    /// The instance's host services.
+    fn services(&self) -> &HostServices;
+    /// Why the limiter refused growth during the current call, if it did.
+    fn refused(&self) -> Option<&str>;
+    /// The guest's captured stdout and stderr.
+    fn stdio(&self) -> &CapturedOutput;
+}
+
+impl Guarded for State {
+    fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
+    }
+    fn services(&self) -> &HostServices {
+        &self.services
+    }
+    fn refused(&self) -> Option<&str> {
+        self.limits.refused.as_deref()
+    }
+    fn stdio(&self) -> &CapturedOutput {
+        &self.stdio
     }
 }

@@ -1,4 +1,5 @@
-//! WASI preview 1 for plugins, limited to what the policy grants.
+//! WASI for plugins (preview 1 for core modules, 0.2 for components), limited to what
+//! the policy grants.
 //!
 //! - preopens: only the policy's filesystem roots that are directories, read-only unless
 //!   the grant allows writing; a root appears to the guest under its guest path when one
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 
 use interop_sandbox::{HostServices, LogLevel, Policy};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
 use crate::clock::GuestClock;
 use crate::stdio::CapturedOutput;
@@ -94,11 +95,30 @@ impl WasiTemplate {
     /// The WASI context of one instance of the plugin `services` serve, and its captured
     /// output.
     pub fn plugin_ctx(&self, services: &HostServices) -> (WasiP1Ctx, CapturedOutput) {
+        let (mut builder, stdio) = self.captured(services);
+        (builder.build_p1(), stdio)
+    }
+
+    /// The WASI 0.2 context of one instance of the component plugin `services` serve,
+    /// and its captured output. Sockets are off: a component reaches the network only
+    /// through the host API's `fetch`, under the plugin's network grants.
+    pub fn component_ctx(&self, services: &HostServices) -> (WasiCtx, CapturedOutput) {
+        let (mut builder, stdio) = self.captured(services);
+        builder
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        (builder.build(), stdio)
+    }
+
+    /// A builder with the granted preopens and variables, its stdout and stderr going to
+    /// the plugin's log.
+    fn captured(&self, services: &HostServices) -> (WasiCtxBuilder, CapturedOutput) {
         let mut builder = self.builder(services.policy());
         let stdio = CapturedOutput::new(services.clone());
         builder.stdout(stdio.stream(LogLevel::Info));
         builder.stderr(stdio.stream(LogLevel::Warn));
-        (builder.build_p1(), stdio)
+        (builder, stdio)
     }
 }
 

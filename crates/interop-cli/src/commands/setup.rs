@@ -15,7 +15,7 @@ enum What {
     C,
     /// The AssemblyScript compiler.
     Assemblyscript,
-    /// The wasm32-wasip1 Rust target.
+    /// The wasm32-wasip1 and wasm32-wasip2 Rust targets (core modules, components).
     Rust,
     /// All of the above.
     All,

@@ -1,0 +1,158 @@
+//! Steps of the WebAssembly component samples (`wasmAbi: "component"`, docs/components.md):
+//! toolchains to install and guests to build, one per language.
+//!
+//! Toolchains (all idempotent, each printing what it does):
+//! - Rust: `rustup target add wasm32-wasip2` (bindings by the `wit-bindgen` crate).
+//! - Python: componentize-py from PyPI (pinned) in a virtual environment of its own in
+//!   the user's data directory (`~/.local/share/interop/componentize-py-<version>`),
+//!   shared by every checkout.
+//! - JavaScript: `npm ci` in the JavaScript sample (`@bytecodealliance/componentize-js`,
+//!   pinned by its lockfile), as for the AssemblyScript sample.
+//!
+//! Each guest is built against the interop WIT world in `wit/` into its manifest's
+//! `wasmPath`, unless the output is newer than its sources and the world.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use interop_protocol::WasmAbi;
+
+use crate::util::{self, root, run_in, step};
+use crate::wasm::{build_rust, newest_source, status, wasm_samples};
+
+/// Pinned: the version the Python sample is built and tested with.
+const COMPONENTIZE_PY: &str = "0.25.1";
+
+#[derive(Clone, Copy, Debug)]
+enum Lang {
+    Rust,
+    Python,
+    JavaScript,
+}
+
+/// The component samples: directory, name, output, language (told by `Cargo.toml`,
+/// `app.py` or `package.json`).
+fn samples() -> Result<Vec<(PathBuf, String, PathBuf, Lang)>> {
+    let mut found = Vec::new();
+    for sample in wasm_samples()? {
+        if sample.abi != Some(WasmAbi::Component) {
+            continue;
+        }
+        let (dir, name, out) = (sample.dir, sample.name, sample.out);
+        let lang = if dir.join("Cargo.toml").is_file() {
+            Lang::Rust
+        } else if dir.join("app.py").is_file() {
+            Lang::Python
+        } else if dir.join("package.json").is_file() {
+            Lang::JavaScript
+        } else {
+            bail!(
+                "{name}: a component sample needs Cargo.toml, app.py or package.json in {}",
+                dir.display()
+            );
+        };
+        found.push((dir, name, out, lang));
+    }
+    Ok(found)
+}
+
+/// The virtual environment componentize-py is installed in.
+fn componentize_py_venv() -> Result<PathBuf> {
+    Ok(interop_setup::data_dir()?.join(format!("componentize-py-{COMPONENTIZE_PY}")))
+}
+
+fn componentize_py() -> Result<String> {
+    Ok(componentize_py_venv()?
+        .join("bin/componentize-py")
+        .display()
+        .to_string())
+}
+
+/// Installs what the component samples need (idempotent).
+pub fn setup() -> Result<()> {
+    // The Rust targets, wasm32-wasip2 among them.
+    println!(
+        "{}",
+        util::user_setup()?.install(interop_setup::Component::Rust)?
+    );
+    let venv = componentize_py_venv()?;
+    let installed = Command::new(componentize_py()?)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(COMPONENTIZE_PY))
+        .unwrap_or(false);
+    if !installed {
+        step(&format!(
+            "components: installing componentize-py {COMPONENTIZE_PY} into {}",
+            venv.display()
+        ));
+        let venv_s = venv.display().to_string();
+        util::run("python3", &["-m", "venv", &venv_s])?;
+        let pip = venv.join("bin/pip").display().to_string();
+        util::run(
+            &pip,
+            &[
+                "install",
+                "--quiet",
+                &format!("componentize-py=={COMPONENTIZE_PY}"),
+            ],
+        )?;
+    }
+    for (dir, _, _, lang) in samples()? {
+        if matches!(lang, Lang::JavaScript)
+            && !dir.join("node_modules/.bin/componentize-js").is_file()
+        {
+            step(&format!(
+                "npm ci in {} (componentize-js, pinned by package-lock.json)",
+                dir.strip_prefix(root()).unwrap_or(&dir).display()
+            ));
+            run_in("npm", &["ci", "--no-audit", "--no-fund"], &dir)?;
+        }
+    }
+    println!("components: toolchains ready (rust wasm32-wasip2, componentize-py {COMPONENTIZE_PY}, componentize-js)");
+    Ok(())
+}
+
+/// Builds every component sample whose output is older than its sources or the world.
+pub fn build_plugins() -> Result<()> {
+    let world = root().join("wit");
+    for (dir, name, out, lang) in samples()? {
+        if up_to_date(&dir, &world, &out)? {
+            println!("components: {name} is up to date");
+            continue;
+        }
+        step(&format!("components: building {name} ({lang:?})"));
+        match lang {
+            Lang::Rust => build_rust(&dir, &out, "wasm32-wasip2")?,
+            Lang::Python => build_python(&dir, &world, &out)?,
+            Lang::JavaScript => run_in("npm", &["run", "--silent", "build"], &dir)?,
+        }
+        if !out.is_file() {
+            bail!("building {name} did not produce {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+/// `componentize-py componentize app`: CPython and the sample's `app.py` in one component.
+fn build_python(dir: &Path, world: &Path, out: &Path) -> Result<()> {
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut cmd = Command::new(componentize_py()?);
+    cmd.current_dir(dir)
+        .arg("-d")
+        .arg(world)
+        .args(["-w", "plugin", "componentize", "app", "-o"])
+        .arg(out);
+    status(cmd, "componentize-py componentize app")
+}
+
+fn up_to_date(dir: &Path, world: &Path, out: &Path) -> Result<bool> {
+    let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else {
+        return Ok(false);
+    };
+    Ok(newest_source(dir)?.max(newest_source(world)?) <= built)
+}
