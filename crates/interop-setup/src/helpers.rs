@@ -1,29 +1,30 @@
 //! The guest helpers, carried in the binary so that `interop new` and `interop setup c`
 //! can write them anywhere: the Go package, the AssemblyScript module and the C headers.
-//! Their sources are `examples/pdk/` and `examples/include/` (where the sample plugins
-//! use them); the Rust helper is the `interop-pdk` crate.
+//! Their sources live in this crate (`pdk/`, `include/`), so that the published crate
+//! carries them; `examples/pdk` and `examples/include` link here for the sample plugins.
+//! The Rust helper is the `interop-pdk` crate.
 
 /// The Go guest helper: a module (`example.invalid/interop`) of two files, used with a
 /// `replace example.invalid/interop => ./interop` directive.
 pub const GO: [(&str, &str); 2] = [
     (
         "go.mod",
-        include_str!("../../../examples/pdk/go/interop/go.mod"),
+        include_str!("../pdk/go/interop/go.mod"),
     ),
     (
         "interop.go",
-        include_str!("../../../examples/pdk/go/interop/interop.go"),
+        include_str!("../pdk/go/interop/interop.go"),
     ),
 ];
 
 /// The AssemblyScript guest helper, `interop.ts`.
-pub const ASSEMBLYSCRIPT: &str = include_str!("../../../examples/pdk/assemblyscript/interop.ts");
+pub const ASSEMBLYSCRIPT: &str = include_str!("../pdk/assemblyscript/interop.ts");
 
 /// The C guest helper for wasm guests, `interop.h` (header only).
-pub const C_WASM: &str = include_str!("../../../examples/pdk/c/interop.h");
+pub const C_WASM: &str = include_str!("../pdk/c/interop.h");
 
 /// The native plugin ABI for C, `interop_plugin.h`.
-pub const C_NATIVE: &str = include_str!("../../../examples/include/interop_plugin.h");
+pub const C_NATIVE: &str = include_str!("../include/interop_plugin.h");
 
 /// The C headers by file name, as `interop setup c` installs them.
 pub const C_HEADERS: [(&str, &str); 2] = [("interop.h", C_WASM), ("interop_plugin.h", C_NATIVE)];
