@@ -34,7 +34,8 @@ pub use dispatch::{HandlerCall, HandlerKind, Handlers};
 pub use error::{ErrorKind, PluginError};
 pub use manifest::{
     Action, FfiInterop, FsPermission, Hook, Interop, IpcInterop, IpcTransport, JsInterop, Limits,
-    Manifest, NetworkPermission, Permissions, Protocol, Provider, SubprocessInterop, WasmInterop,
+    Manifest, NetworkPermission, Permissions, Protocol, Provider, SubprocessInterop, WasmAbi,
+    WasmInterop,
 };
 pub use message::{ActionInvoke, ActionResult, HookEvent, Message, ProviderGet, ProviderResult};
 pub use plugin::Plugin;

@@ -200,6 +200,22 @@ pub struct WasmInterop {
     /// Path of the `.wasm` (or `.wat`) module.
     #[schemars(length(min = 1))]
     pub wasm_path: String,
+    /// How the binary is run; when absent it is told from the binary (a core module
+    /// importing `extism:host/env` is an Extism plugin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasm_abi: Option<WasmAbi>,
+}
+
+/// The calling convention of a wasm plugin (`interop.wasmAbi`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WasmAbi {
+    /// interop's own core-module ABI (docs/abi.md).
+    Interop,
+    /// A WASI 0.2 component of interop's WIT world.
+    Component,
+    /// An Extism plugin: exports `() -> i32` and imports `extism:host/env` (docs/extism.md).
+    Extism,
 }
 
 /// `protocol: "ffi"`.

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use interop_protocol::plugin::unloaded;
-use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
+use interop_protocol::{HandlerCall, Handlers, Interop, Manifest, PluginError, WasmAbi};
 use interop_sandbox::HostServices;
 use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
 use crate::cache::Compiled;
 use crate::engine::Runtime;
+use crate::extism::{self, Vars};
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
 use crate::pool::{Pool, Refused};
@@ -48,11 +49,22 @@ struct Inner {
     services: HostServices,
     wasi: WasiTemplate,
     handlers: Vec<String>,
+    /// Extism plugins' vars, kept across calls and shared by the instances.
+    extism_vars: Option<Vars>,
 }
 
 struct Live {
     store: Store<State>,
-    funcs: HashMap<String, TypedFunc<(), ()>>,
+    funcs: HashMap<String, Entry>,
+}
+
+/// A handler export, typed by the plugin's ABI.
+#[derive(Clone)]
+enum Entry {
+    /// interop's ABI: `() -> ()`, output through `ft_output`.
+    Interop(TypedFunc<(), ()>),
+    /// Extism's: `() -> i32`, 0 for success, output through `output_set`.
+    Extism(TypedFunc<(), i32>),
 }
 
 impl std::fmt::Debug for WasmPlugin {
@@ -77,6 +89,7 @@ impl WasmPlugin {
     ) -> Result<Self, PluginError> {
         let module = &compiled.module;
         let name = manifest.name.clone();
+        let abi = abi(&manifest, module, &path)?;
         let mut handlers: Vec<(String, String)> = Vec::new();
         for a in &manifest.actions {
             handlers.push((format!("action `{}`", a.name), a.handler().to_owned()));
@@ -88,7 +101,7 @@ impl WasmPlugin {
             handlers.push((format!("hook `{}`", h.event), h.handler.clone()));
         }
         for (what, handler) in &handlers {
-            check_handler(module, handler).map_err(|why| {
+            check_handler(module, handler, abi).map_err(|why| {
                 PluginError::not_found(format!(
                     "{what}: `{}` {why} (see docs/abi.md)",
                     path.display()
@@ -106,6 +119,7 @@ impl WasmPlugin {
             wasi: WasiTemplate::new(services.policy()),
             services,
             handlers: names,
+            extism_vars: (abi == WasmAbi::Extism).then(Vars::default),
         });
         let live = inner.instantiate()?;
         Ok(WasmPlugin {
@@ -138,7 +152,10 @@ impl WasmPlugin {
         input: &Value,
     ) -> Result<Value, PluginError> {
         let policy = self.inner.services.policy();
-        let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
+        let input = match self.inner.extism_vars {
+            Some(_) => extism::input_bytes(input),
+            None => serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?,
+        };
         if input.len() as u64 > policy.max_message_bytes {
             return Err(PluginError::limit(
                 "message_size",
@@ -172,13 +189,30 @@ impl WasmPlugin {
             PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))
                 .in_plugin(&policy.plugin)
         })?;
-        live.store.data_mut().begin_call(input);
-        if let Err(err) = enter(&mut live.store, what, |store| func.call(store, ())) {
-            tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
-            live.discard();
-            return Err(err);
-        }
         let state = live.store.data_mut();
+        if let Entry::Extism(_) = func {
+            if let Err(fault) = state.extism.begin_call(&input) {
+                let err = PluginError::limit("memory", format!("{}: {fault}", what()));
+                return Err(err.in_plugin(&policy.plugin));
+            }
+        }
+        state.begin_call(input);
+        let status = enter(&mut live.store, what, |store| match &func {
+            Entry::Interop(func) => func.call(store, ()).map(|()| 0),
+            Entry::Extism(func) => func.call(store, ()),
+        });
+        let status = match status {
+            Ok(status) => status,
+            Err(err) => {
+                tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
+                live.discard();
+                return Err(err);
+            }
+        };
+        let state = live.store.data_mut();
+        if let Entry::Extism(_) = func {
+            return extism_result(state, status, what).map_err(|e| e.in_plugin(&policy.plugin));
+        }
         if let Some(message) = state.error.take() {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
@@ -197,27 +231,103 @@ impl WasmPlugin {
     }
 }
 
+/// The result of an Extism export that returned `status`: its output, or the error it set
+/// (or its status, when it set none).
+fn extism_result(
+    state: &mut State,
+    status: i32,
+    what: &dyn Fn() -> String,
+) -> Result<Value, PluginError> {
+    if status != 0 {
+        let message = state.extism.error().unwrap_or_default();
+        let message = bounded(message.as_bytes(), message.len());
+        return Err(PluginError::exec(format!(
+            "{} returned status {status}: {message}",
+            what()
+        )));
+    }
+    let output = state.extism.output();
+    extism::output_value(&output).ok_or_else(|| {
+        PluginError::parse(format!(
+            "{}: the output is neither JSON nor UTF-8 text: {}",
+            what(),
+            bounded(&output[..output.len().min(200)], output.len())
+        ))
+    })
+}
+
+/// The plugin's ABI: `interop.wasmAbi`, else told from the module's imports.
+fn abi(
+    manifest: &Manifest,
+    module: &Module,
+    path: &std::path::Path,
+) -> Result<WasmAbi, PluginError> {
+    let declared = match &manifest.interop {
+        Interop::Wasm(wasm) => wasm.wasm_abi,
+        _ => None,
+    };
+    match declared {
+        Some(WasmAbi::Component) => Err(PluginError::invalid_input(format!(
+            "`{}`: interop.wasmAbi is \"component\", but this wasm backend runs core modules \
+             (\"interop\" or \"extism\")",
+            path.display()
+        ))
+        .in_plugin(&manifest.name)),
+        Some(abi) => Ok(abi),
+        None if extism::is_extism(module) => Ok(WasmAbi::Extism),
+        None => Ok(WasmAbi::Interop),
+    }
+}
+
 impl Inner {
     fn instantiate(&self) -> Result<Live, PluginError> {
         let (mut store, instance) =
             instantiate(&self.runtime, &self.pre, &self.services, &self.wasi)?;
+        if let Some(vars) = &self.extism_vars {
+            store.data_mut().extism.vars = vars.clone();
+        }
         let mut funcs = HashMap::with_capacity(self.handlers.len());
+        let failed = |e: wasmtime::Error| {
+            PluginError::internal(first_line(&e)).in_plugin(self.services.plugin())
+        };
         for handler in &self.handlers {
-            let func = instance
-                .get_typed_func::<(), ()>(&mut store, handler)
-                .map_err(|e| {
-                    PluginError::internal(first_line(&e)).in_plugin(self.services.plugin())
-                })?;
-            funcs.insert(handler.clone(), func);
+            let entry = if self.extism_vars.is_some() {
+                Entry::Extism(
+                    instance
+                        .get_typed_func(&mut store, handler)
+                        .map_err(failed)?,
+                )
+            } else {
+                Entry::Interop(
+                    instance
+                        .get_typed_func(&mut store, handler)
+                        .map_err(failed)?,
+                )
+            };
+            funcs.insert(handler.clone(), entry);
         }
         Ok(Live { store, funcs })
     }
 }
 
-/// Checks that the module exports `name` as a function with no parameters and no results.
-fn check_handler(module: &Module, name: &str) -> Result<(), String> {
+/// Checks that the module exports `name` as a handler of `abi`: a function with no
+/// parameters that returns nothing (interop) or an `i32` status (Extism).
+fn check_handler(module: &Module, name: &str, abi: WasmAbi) -> Result<(), String> {
+    let extism = abi == WasmAbi::Extism;
     match module.get_export(name) {
-        Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => Ok(()),
+        Some(ExternType::Func(ty))
+            if ty.params().len() == 0
+                && match ty.results().collect::<Vec<_>>().as_slice() {
+                    [] => !extism,
+                    [result] => extism && result.is_i32(),
+                    _ => false,
+                } =>
+        {
+            Ok(())
+        }
+        Some(ExternType::Func(ty)) if extism => Err(format!(
+            "exports `{name}` as a function {ty}, but Extism functions take no parameters and return an i32 status"
+        )),
         Some(ExternType::Func(ty)) => Err(format!(
             "exports `{name}` as a function {ty}, but handlers take no parameters and return nothing"
         )),

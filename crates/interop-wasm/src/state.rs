@@ -1,10 +1,12 @@
 //! [`State`]: what the store of one instance holds (its WASI context, host services,
-//! limits, memory, return buffer and the current call's input, output and error).
+//! limits, memory, return buffer, the current call's input, output and error, and what an
+//! Extism plugin's imports work on).
 
 use interop_sandbox::HostServices;
 use wasmtime::Memory;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::extism::ExtismState;
 use crate::limits::StoreLimits;
 use crate::stdio::CapturedOutput;
 
@@ -25,11 +27,14 @@ pub(crate) struct State {
     pub error: Option<String>,
     /// Guest stdout and stderr, forwarded to the plugin's log.
     pub stdio: CapturedOutput,
+    /// What the `extism:host/env` imports work on (unused by other plugins).
+    pub extism: ExtismState,
 }
 
 impl State {
     pub fn new(wasi: WasiP1Ctx, services: HostServices, stdio: CapturedOutput) -> Self {
         let limits = StoreLimits::new(services.policy().memory_bytes);
+        let extism = ExtismState::new(services.policy().memory_bytes as u64);
         State {
             wasi,
             services,
@@ -40,6 +45,7 @@ impl State {
             output: None,
             error: None,
             stdio,
+            extism,
         }
     }
 
