@@ -111,6 +111,8 @@ fn setup() -> Result<()> {
     js::setup()?;
     ipc::setup()?;
     python::setup()?;
+    // TypeScript of the Node package: also what checks the bindings generator's output.
+    node::npm_ci()?;
     Ok(())
 }
 

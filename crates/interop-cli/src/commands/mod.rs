@@ -1,5 +1,6 @@
 //! The subcommands, one module each.
 
+mod bindings;
 mod call;
 #[cfg(feature = "ffi")]
 mod ffi;
@@ -40,6 +41,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plugin.json.
     Schema,
+    /// Print guest types (Rust, TypeScript or WIT) for a plugin's input and output schemas.
+    Bindings(bindings::Args),
     /// List the plugins under a directory: protocol, language, and whether each is ready.
     List(list::Args),
     /// Create a plugin (plugin.json and a source file) that runs right away.
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
+        Command::Bindings(args) => bindings::run(args),
         Command::List(args) => list::run(args),
         Command::New(args) => new::run(args),
         Command::Inspect(args) => inspect::run(args),
