@@ -21,6 +21,7 @@ const LIBRARIES: &[&str] = &[
     "interop-ipc",
     "interop-host",
     "interop-pdk",
+    "interop-bindgen",
 ];
 
 fn root() -> PathBuf {

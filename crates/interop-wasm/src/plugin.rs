@@ -100,13 +100,14 @@ impl WasmPlugin {
         for h in &manifest.hooks {
             handlers.push((format!("hook `{}`", h.event), h.handler.clone()));
         }
+        let doc = match abi {
+            WasmAbi::Extism => "docs/extism.md",
+            _ => "docs/abi.md",
+        };
         for (what, handler) in &handlers {
             check_handler(module, handler, abi).map_err(|why| {
-                PluginError::not_found(format!(
-                    "{what}: `{}` {why} (see docs/abi.md)",
-                    path.display()
-                ))
-                .in_plugin(&name)
+                PluginError::not_found(format!("{what}: `{}` {why} (see {doc})", path.display()))
+                    .in_plugin(&name)
             })?;
         }
         let pre = prepare(&runtime, compiled, &path, services.policy())?;

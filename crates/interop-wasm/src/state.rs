@@ -34,7 +34,7 @@ pub(crate) struct State {
 impl State {
     pub fn new(wasi: WasiP1Ctx, services: HostServices, stdio: CapturedOutput) -> Self {
         let limits = StoreLimits::new(services.policy().memory_bytes);
-        let extism = ExtismState::new(services.policy().memory_bytes as u64);
+        let extism = ExtismState::new(services.policy().memory_bytes);
         State {
             wasi,
             services,

@@ -34,9 +34,11 @@ pub(crate) const IMPORT_MODULE: &str = "extism:host/env";
 /// default `max_var_bytes`.
 pub const MAX_VAR_BYTES: usize = 1 << 20;
 
-/// Whether `module` is an Extism plugin: it imports from `extism:host/env`.
+/// Whether `module` is an Extism plugin: it imports from `extism:host/env` (or another
+/// `extism:` module, such as the `extism:host/user` of Extism's host functions, so that
+/// loading it fails by naming that import rather than by the shape of its exports).
 pub(crate) fn is_extism(module: &Module) -> bool {
-    module.imports().any(|i| i.module() == IMPORT_MODULE)
+    module.imports().any(|i| i.module().starts_with("extism:"))
 }
 
 /// A plugin's vars, shared by its instances.
