@@ -45,6 +45,24 @@ fn each_sample_greets_and_its_log_line_reaches_interops_log() {
 }
 
 #[test]
+fn an_error_the_rust_plugin_returns_fails_the_call_with_its_message() {
+    // The manifest's schema lets header values be anything; the PDK's `Json<HttpRequest>`
+    // wants strings, so the plugin sets an error and returns -1 before any request.
+    let request = r#"{"url": "http://127.0.0.1:9/", "headers": {"a": 1}}"#;
+    let (out, err, ok) = call(
+        &manifest("extism-rust-greeter"),
+        "http_get",
+        &["-i", request],
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("exec: action `http_get` returned status -1: ")
+            && err.contains("expected a string"),
+        "{err}"
+    );
+}
+
+#[test]
 fn each_sample_reads_its_config_from_the_manifest_or_the_host() {
     for sample in SAMPLES {
         let (out, err, ok) = call(&manifest(sample), "greet_user", &[]);

@@ -233,28 +233,32 @@ impl WasmPlugin {
 }
 
 /// The result of an Extism export that returned `status`: its output, or the error it set
-/// (or its status, when it set none).
+/// (or its status, when it set none). What the call allocated is then let go, not kept
+/// while the instance waits for its next call.
 fn extism_result(
     state: &mut State,
     status: i32,
     what: &dyn Fn() -> String,
 ) -> Result<Value, PluginError> {
-    if status != 0 {
+    let result = if status != 0 {
         let message = state.extism.error().unwrap_or_default();
-        let message = bounded(message.as_bytes(), message.len());
-        return Err(PluginError::exec(format!(
-            "{} returned status {status}: {message}",
-            what()
-        )));
-    }
-    let output = state.extism.output();
-    extism::output_value(&output).ok_or_else(|| {
-        PluginError::parse(format!(
-            "{}: the output is neither JSON nor UTF-8 text: {}",
+        Err(PluginError::exec(format!(
+            "{} returned status {status}: {}",
             what(),
-            bounded(&output[..output.len().min(200)], output.len())
-        ))
-    })
+            bounded(message.as_bytes(), message.len())
+        )))
+    } else {
+        let output = state.extism.output();
+        extism::output_value(&output).ok_or_else(|| {
+            PluginError::parse(format!(
+                "{}: the output is neither JSON nor UTF-8 text: {}",
+                what(),
+                bounded(&output[..output.len().min(200)], output.len())
+            ))
+        })
+    };
+    state.extism.memory.reset();
+    result
 }
 
 /// The plugin's ABI: `interop.wasmAbi`, else told from the module's imports.
