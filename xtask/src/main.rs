@@ -128,6 +128,8 @@ fn setup() -> Result<()> {
     python::setup()?;
     // After python's (python3-venv) and wasm's (npm): it needs both.
     component::setup()?;
+    // TypeScript of the Node package: also what checks the bindings generator's output.
+    node::npm_ci()?;
     Ok(())
 }
 

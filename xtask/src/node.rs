@@ -80,7 +80,7 @@ pub fn test() -> Result<()> {
 
 /// `npm ci` in the package (TypeScript and Node's types, pinned by package-lock.json),
 /// unless the compiler is already installed.
-fn npm_ci() -> Result<()> {
+pub fn npm_ci() -> Result<()> {
     Ok(interop_setup::assemblyscript::npm_ci(
         &util::user_setup()?,
         &package(),

@@ -22,6 +22,7 @@ const LIBRARIES: &[&str] = &[
     "interop-host",
     "interop-pdk",
     "interop-setup",
+    "interop-bindgen",
 ];
 
 fn root() -> PathBuf {

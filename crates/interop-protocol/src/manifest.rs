@@ -200,8 +200,8 @@ pub struct WasmInterop {
     /// Path of the `.wasm` (or `.wat`) module.
     #[schemars(length(min = 1))]
     pub wasm_path: String,
-    /// How the binary is run; detected from it when absent (a component, else a core
-    /// module on interop's ABI).
+    /// How the binary is run; detected from it when absent: a component, else a core
+    /// module, on Extism's ABI when it imports from `extism:host/env`, else on interop's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wasm_abi: Option<WasmAbi>,
 }

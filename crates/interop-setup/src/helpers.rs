@@ -7,14 +7,8 @@
 /// The Go guest helper: a module (`example.invalid/interop`) of two files, used with a
 /// `replace example.invalid/interop => ./interop` directive.
 pub const GO: [(&str, &str); 2] = [
-    (
-        "go.mod",
-        include_str!("../pdk/go/interop/go.mod"),
-    ),
-    (
-        "interop.go",
-        include_str!("../pdk/go/interop/interop.go"),
-    ),
+    ("go.mod", include_str!("../pdk/go/interop/go.mod")),
+    ("interop.go", include_str!("../pdk/go/interop/interop.go")),
 ];
 
 /// The AssemblyScript guest helper, `interop.ts`.

@@ -1,7 +1,8 @@
 //! Which ABI a wasm plugin's binary is run with (`interop.wasmAbi`): a core module on
-//! interop's ABI (`docs/abi.md`) or a component of the `interop:plugin` WIT world
-//! (`docs/components.md`). Without `wasmAbi` the binary tells ([`crate::compiled::is_component`]);
-//! with it, a binary of the other kind is refused at load.
+//! interop's ABI (`docs/abi.md`) or on Extism's (`docs/extism.md`), or a component of the
+//! `interop:plugin` WIT world (`docs/components.md`). Without `wasmAbi` the binary tells
+//! ([`crate::compiled::is_component`], then a core module's imports); with it, a binary of
+//! the other kind is refused at load.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,20 +10,6 @@ use std::sync::Arc;
 use interop_protocol::{LoadedManifest, PluginError, WasmAbi};
 
 use crate::cache::{Artifact, Compiled};
-
-/// Refuses an ABI this backend does not run yet.
-pub(crate) fn check_supported(
-    manifest: &LoadedManifest,
-    declared: Option<WasmAbi>,
-) -> Result<(), PluginError> {
-    match declared {
-        Some(WasmAbi::Extism) => Err(PluginError::invalid_input(
-            "`interop.wasmAbi`: `extism` is not yet supported",
-        )
-        .in_plugin(manifest.name())),
-        _ => Ok(()),
-    }
-}
 
 /// Refuses a binary of another kind than the manifest's `wasmAbi` declares.
 pub(crate) fn check_declared(
@@ -35,8 +22,8 @@ pub(crate) fn check_declared(
         (Some(WasmAbi::Component), Artifact::Module(_)) => {
             Err(mismatch(manifest, path, WasmAbi::Component))
         }
-        (Some(WasmAbi::Interop), Artifact::Component(_)) => {
-            Err(mismatch(manifest, path, WasmAbi::Interop))
+        (Some(abi @ (WasmAbi::Interop | WasmAbi::Extism)), Artifact::Component(_)) => {
+            Err(mismatch(manifest, path, abi))
         }
         _ => Ok(()),
     }

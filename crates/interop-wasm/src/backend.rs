@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::abi::{check_declared, check_supported, core_module, mismatch};
+use crate::abi::{check_declared, core_module, mismatch};
 use crate::cache::{Artifact, CacheSource, CacheStats, FileId, ModuleCache};
 use crate::command;
 use crate::component::plugin::ComponentPlugin;
@@ -303,7 +303,6 @@ impl WasmBackend {
             ))
             .in_plugin(name));
         };
-        check_supported(manifest, wasm.wasm_abi)?;
         let path = manifest.resolve(&wasm.wasm_path);
         let runtime = self.runtime(services.policy().fuel.is_some())?;
         let (artifact, source) = self

@@ -7,7 +7,9 @@
 //!   fetch, WASI `poll_oneoff`) traps with [`LimitReached`]; both report the `time` limit;
 //! - fuel: [`Trap::OutOfFuel`], reported as the `fuel` limit;
 //! - an import refusing an argument over a limit (the message size) traps with
-//!   [`LimitReached`], reported as that limit.
+//!   [`LimitReached`], reported as that limit;
+//! - a host service that refused (a fetch outside the grants) traps with [`HostRefused`],
+//!   reported as the service's error.
 //!
 //! Any other trap is an `exec` error. After any failure of these kinds the instance is
 //! discarded and a fresh one is made on the next call.
@@ -45,6 +47,13 @@ impl LimitReached {
     }
 }
 
+/// What an import traps with when a host service refused or failed and the call ends
+/// with the service's own error (an Extism `http_request` outside the grants stays
+/// `denied`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct HostRefused(pub PluginError);
+
 /// Turns the failure of `what` (``action `greet` ``, `` `_initialize` ``...) into the
 /// error the host sees; `refused` is why the limiter refused growth during the call.
 pub(crate) fn classify(
@@ -63,7 +72,12 @@ pub(crate) fn classify(
             ),
         )
     };
-    let error = if let Some(reached) = err.downcast_ref::<LimitReached>() {
+    let error = if let Some(HostRefused(refused)) = err.downcast_ref::<HostRefused>() {
+        PluginError {
+            message: format!("{what}: {}", refused.message),
+            ..refused.clone()
+        }
+    } else if let Some(reached) = err.downcast_ref::<LimitReached>() {
         match reached.limit {
             "time" => time_limit(Some(&reached.message)),
             limit => PluginError::limit(limit, format!("{what}: {}", reached.message)),

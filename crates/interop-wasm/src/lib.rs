@@ -3,7 +3,9 @@
 //!
 //! This crate owns the wasm side of interop: the shared wasmtime engines, their epoch
 //! ticker and linker (`engine`), the two-layer module cache (`cache`), the guest ABI of
-//! `docs/abi.md` (`host_api`), WASI limited to the plugin's grants (`wasi`, with
+//! `docs/abi.md` (`host_api`), Extism's `extism:host/env` imports for Extism plugins run
+//! unchanged (`extism` for their memory and state, `extism_host` for the imports,
+//! docs/extism.md), WASI limited to the plugin's grants (`wasi`, with
 //! `poll_oneoff` bounded by the call's deadline in `poll`), the memory limiter (`limits`),
 //! instantiation and every entry into a guest (`instance`), how failures are reported
 //! (`failure`), the instance pool of each plugin (`pool`), and [`WasmBackend`] / [`WasmPlugin`], which implement
@@ -34,6 +36,8 @@ mod command;
 mod compiled;
 mod component;
 pub mod engine;
+mod extism;
+mod extism_host;
 mod failure;
 mod host_api;
 mod info;
@@ -54,6 +58,7 @@ pub use backend::{
 };
 pub use cache::{CacheSource, CacheStats};
 pub use component::plugin::ComponentPlugin;
+pub use extism::MAX_VAR_BYTES as EXTISM_MAX_VAR_BYTES;
 pub use info::{ItemInfo, ModuleInfo, ModuleKind};
 pub use module::{WasmModule, WasmValue};
 pub use plugin::WasmPlugin;

@@ -4,16 +4,17 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use interop_protocol::{HandlerCall, Handlers, Manifest, PluginError};
+use interop_protocol::{HandlerCall, Handlers, Interop, Manifest, PluginError, WasmAbi};
 use interop_sandbox::HostServices;
 use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
 use crate::cache::Compiled;
 use crate::engine::Runtime;
+use crate::extism::{self, Vars};
 use crate::failure::first_line;
 use crate::instance::{enter, instantiate, prepare};
-use crate::pool::{encode_input, Pool};
+use crate::pool::{checked_input, encode_input, Pool};
 use crate::state::State;
 use crate::text::{bounded, bounded_list};
 use crate::wasi::WasiTemplate;
@@ -47,11 +48,22 @@ struct Inner {
     services: HostServices,
     wasi: WasiTemplate,
     handlers: Vec<String>,
+    /// Extism plugins' vars, kept across calls and shared by the instances.
+    extism_vars: Option<Vars>,
 }
 
 struct Live {
     store: Store<State>,
-    funcs: HashMap<String, TypedFunc<(), ()>>,
+    funcs: HashMap<String, Entry>,
+}
+
+/// A handler export, typed by the plugin's ABI.
+#[derive(Clone)]
+enum Entry {
+    /// interop's ABI: `() -> ()`, output through `ft_output`.
+    Interop(TypedFunc<(), ()>),
+    /// Extism's: `() -> i32`, 0 for success, output through `output_set`.
+    Extism(TypedFunc<(), i32>),
 }
 
 impl std::fmt::Debug for WasmPlugin {
@@ -76,6 +88,7 @@ impl WasmPlugin {
     ) -> Result<Self, PluginError> {
         let module = &compiled.module;
         let name = manifest.name.clone();
+        let abi = abi(&manifest, module, &path)?;
         let mut handlers: Vec<(String, String)> = Vec::new();
         for a in &manifest.actions {
             handlers.push((format!("action `{}`", a.name), a.handler().to_owned()));
@@ -86,13 +99,14 @@ impl WasmPlugin {
         for h in &manifest.hooks {
             handlers.push((format!("hook `{}`", h.event), h.handler.clone()));
         }
+        let doc = match abi {
+            WasmAbi::Extism => "docs/extism.md",
+            _ => "docs/abi.md",
+        };
         for (what, handler) in &handlers {
-            check_handler(module, handler).map_err(|why| {
-                PluginError::not_found(format!(
-                    "{what}: `{}` {why} (see docs/abi.md)",
-                    path.display()
-                ))
-                .in_plugin(&name)
+            check_handler(module, handler, abi).map_err(|why| {
+                PluginError::not_found(format!("{what}: `{}` {why} (see {doc})", path.display()))
+                    .in_plugin(&name)
             })?;
         }
         let pre = prepare(&runtime, compiled, &path, services.policy())?;
@@ -105,6 +119,7 @@ impl WasmPlugin {
             wasi: WasiTemplate::new(services.policy()),
             services,
             handlers: names,
+            extism_vars: (abi == WasmAbi::Extism).then(Vars::default),
         });
         let live = inner.instantiate()?;
         Ok(WasmPlugin {
@@ -137,7 +152,11 @@ impl WasmPlugin {
         input: &Value,
     ) -> Result<Value, PluginError> {
         let policy = self.inner.services.policy();
-        let input = encode_input(what, input, policy)?;
+        // An Extism plugin reads its input as bytes: a JSON string arrives as its text.
+        let input = match self.inner.extism_vars {
+            Some(_) => checked_input(what, extism::input_bytes(input), policy)?,
+            None => encode_input(what, input, policy)?,
+        };
         let mut live = self
             .pool
             .lease(what, &self.manifest, policy, || self.inner.instantiate())?;
@@ -145,13 +164,30 @@ impl WasmPlugin {
             PluginError::internal(format!("{}: handler `{handler}` was not resolved", what()))
                 .in_plugin(&policy.plugin)
         })?;
-        live.store.data_mut().begin_call(input);
-        if let Err(err) = enter(&mut live.store, what, |store| func.call(store, ())) {
-            tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
-            live.discard();
-            return Err(err);
-        }
         let state = live.store.data_mut();
+        if let Entry::Extism(_) = func {
+            if let Err(fault) = state.extism.begin_call(&input) {
+                let err = PluginError::limit("memory", format!("{}: {fault}", what()));
+                return Err(err.in_plugin(&policy.plugin));
+            }
+        }
+        state.begin_call(input);
+        let status = enter(&mut live.store, what, |store| match &func {
+            Entry::Interop(func) => func.call(store, ()).map(|()| 0),
+            Entry::Extism(func) => func.call(store, ()),
+        });
+        let status = match status {
+            Ok(status) => status,
+            Err(err) => {
+                tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
+                live.discard();
+                return Err(err);
+            }
+        };
+        let state = live.store.data_mut();
+        if let Entry::Extism(_) = func {
+            return extism_result(state, status, what).map_err(|e| e.in_plugin(&policy.plugin));
+        }
         if let Some(message) = state.error.take() {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
@@ -170,27 +206,107 @@ impl WasmPlugin {
     }
 }
 
+/// The result of an Extism export that returned `status`: its output, or the error it set
+/// (or its status, when it set none). What the call allocated is then let go, not kept
+/// while the instance waits for its next call.
+fn extism_result(
+    state: &mut State,
+    status: i32,
+    what: &dyn Fn() -> String,
+) -> Result<Value, PluginError> {
+    let result = if status != 0 {
+        let message = state.extism.error().unwrap_or_default();
+        Err(PluginError::exec(format!(
+            "{} returned status {status}: {}",
+            what(),
+            bounded(message.as_bytes(), message.len())
+        )))
+    } else {
+        let output = state.extism.output();
+        extism::output_value(&output).ok_or_else(|| {
+            PluginError::parse(format!(
+                "{}: the output is neither JSON nor UTF-8 text: {}",
+                what(),
+                bounded(&output[..output.len().min(200)], output.len())
+            ))
+        })
+    };
+    state.extism.memory.reset();
+    result
+}
+
+/// The plugin's ABI: `interop.wasmAbi`, else told from the module's imports.
+fn abi(
+    manifest: &Manifest,
+    module: &Module,
+    path: &std::path::Path,
+) -> Result<WasmAbi, PluginError> {
+    let declared = match &manifest.interop {
+        Interop::Wasm(wasm) => wasm.wasm_abi,
+        _ => None,
+    };
+    match declared {
+        Some(WasmAbi::Component) => Err(PluginError::invalid_input(format!(
+            "`{}`: interop.wasmAbi is \"component\", but this wasm backend runs core modules \
+             (\"interop\" or \"extism\")",
+            path.display()
+        ))
+        .in_plugin(&manifest.name)),
+        Some(abi) => Ok(abi),
+        None if extism::is_extism(module) => Ok(WasmAbi::Extism),
+        None => Ok(WasmAbi::Interop),
+    }
+}
+
 impl Inner {
     fn instantiate(&self) -> Result<Live, PluginError> {
         let (mut store, instance) =
             instantiate(&self.runtime, &self.pre, &self.services, &self.wasi)?;
+        if let Some(vars) = &self.extism_vars {
+            store.data_mut().extism.vars = vars.clone();
+        }
         let mut funcs = HashMap::with_capacity(self.handlers.len());
+        let failed = |e: wasmtime::Error| {
+            PluginError::internal(first_line(&e)).in_plugin(self.services.plugin())
+        };
         for handler in &self.handlers {
-            let func = instance
-                .get_typed_func::<(), ()>(&mut store, handler)
-                .map_err(|e| {
-                    PluginError::internal(first_line(&e)).in_plugin(self.services.plugin())
-                })?;
-            funcs.insert(handler.clone(), func);
+            let entry = if self.extism_vars.is_some() {
+                Entry::Extism(
+                    instance
+                        .get_typed_func(&mut store, handler)
+                        .map_err(failed)?,
+                )
+            } else {
+                Entry::Interop(
+                    instance
+                        .get_typed_func(&mut store, handler)
+                        .map_err(failed)?,
+                )
+            };
+            funcs.insert(handler.clone(), entry);
         }
         Ok(Live { store, funcs })
     }
 }
 
-/// Checks that the module exports `name` as a function with no parameters and no results.
-fn check_handler(module: &Module, name: &str) -> Result<(), String> {
+/// Checks that the module exports `name` as a handler of `abi`: a function with no
+/// parameters that returns nothing (interop) or an `i32` status (Extism).
+fn check_handler(module: &Module, name: &str, abi: WasmAbi) -> Result<(), String> {
+    let extism = abi == WasmAbi::Extism;
     match module.get_export(name) {
-        Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => Ok(()),
+        Some(ExternType::Func(ty))
+            if ty.params().len() == 0
+                && match ty.results().collect::<Vec<_>>().as_slice() {
+                    [] => !extism,
+                    [result] => extism && result.is_i32(),
+                    _ => false,
+                } =>
+        {
+            Ok(())
+        }
+        Some(ExternType::Func(ty)) if extism => Err(format!(
+            "exports `{name}` as a function {ty}, but Extism functions take no parameters and return an i32 status"
+        )),
         Some(ExternType::Func(ty)) => Err(format!(
             "exports `{name}` as a function {ty}, but handlers take no parameters and return nothing"
         )),

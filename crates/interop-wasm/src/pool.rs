@@ -247,6 +247,15 @@ pub(crate) fn encode_input(
     policy: &Policy,
 ) -> Result<Vec<u8>, PluginError> {
     let input = serde_json::to_vec(input).map_err(|e| PluginError::internal(e.to_string()))?;
+    checked_input(what, input, policy)
+}
+
+/// `input` (a call's encoded input) when it fits the plugin's message limit.
+pub(crate) fn checked_input(
+    what: &dyn Fn() -> String,
+    input: Vec<u8>,
+    policy: &Policy,
+) -> Result<Vec<u8>, PluginError> {
     if input.len() as u64 > policy.max_message_bytes {
         return Err(PluginError::limit(
             "message_size",

@@ -1,12 +1,13 @@
 //! [`State`]: what the store of one instance holds (its WASI context, host services,
-//! limits, memory, return buffer and the current call's input, output and error), and
-//! [`Guarded`]: what every store's state (a module's or a component's) gives the code
-//! that enters the guest.
+//! limits, memory, return buffer, the current call's input, output and error, and what an
+//! Extism plugin's imports work on), and [`Guarded`]: what every store's state (a
+//! module's or a component's) gives the code that enters the guest.
 
 use interop_sandbox::HostServices;
 use wasmtime::Memory;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::extism::ExtismState;
 use crate::limits::StoreLimits;
 use crate::stdio::CapturedOutput;
 
@@ -27,11 +28,14 @@ pub(crate) struct State {
     pub error: Option<String>,
     /// Guest stdout and stderr, forwarded to the plugin's log.
     pub stdio: CapturedOutput,
+    /// What the `extism:host/env` imports work on (unused by other plugins).
+    pub extism: ExtismState,
 }
 
 impl State {
     pub fn new(wasi: WasiP1Ctx, services: HostServices, stdio: CapturedOutput) -> Self {
         let limits = StoreLimits::new(services.policy().memory_bytes);
+        let extism = ExtismState::new(services.policy().memory_bytes);
         State {
             wasi,
             services,
@@ -42,6 +46,7 @@ impl State {
             output: None,
             error: None,
             stdio,
+            extism,
         }
     }
 

@@ -210,7 +210,11 @@ fn a_declared_abi_that_does_not_match_the_binary_is_refused_at_load() {
             WasmAbi::Component,
             "is a core module, not a component",
         ),
-        ("rust-greeter", WasmAbi::Extism, "not yet supported"),
+        (
+            "rust-component-greeter",
+            WasmAbi::Extism,
+            "is a component, not a core module",
+        ),
     ] {
         let err = match Host::new().load_manifest(declaring(dir, abi)) {
             Ok(_) => panic!("{dir} loaded with wasmAbi {abi}"),

@@ -5,6 +5,7 @@
 //! Each backend's cases live in their own module; see the harness (`src/lib.rs`) for the
 //! checks every case gets.
 
+mod extism;
 mod ffi;
 mod fs;
 mod js;
@@ -16,6 +17,7 @@ fn main() -> std::process::ExitCode {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut cases = Vec::new();
     cases.extend(wasm::cases());
+    cases.extend(extism::cases());
     cases.extend(ffi::cases());
     cases.extend(manifest::cases());
     cases.extend(fs::cases());

@@ -1,6 +1,7 @@
 //! The subcommands, one module each.
 
 mod audit;
+mod bindings;
 mod call;
 mod completions;
 #[cfg(feature = "ffi")]
@@ -52,6 +53,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of plugin.json.
     Schema,
+    /// Print guest types (Rust, TypeScript or WIT) for a plugin's input and output schemas.
+    Bindings(bindings::Args),
     /// List the plugins under a directory: protocol, language, and whether each is ready.
     List(list::Args),
     /// Create a plugin (plugin.json and a source file) that runs right away.
@@ -130,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
+        Command::Bindings(args) => bindings::run(args),
         Command::List(args) => list::run(args),
         Command::New(args) => new::run(args),
         Command::Setup(args) => setup::run(args),
