@@ -1,13 +1,19 @@
 //! `interop new DIR --lang X`, then the build step it prints, then
 //! `interop call DIR/plugin.json greet --input '"World"'`, for every guest language, with
 //! the real toolchains (`cargo xtask setup` installs them: Go into `.tools/go`, clang and
-//! wasi-libc, the `wasm32-wasip1` target, and npm's cache fills with AssemblyScript).
+//! wasi-libc, the `wasm32-wasip1` and `wasm32-wasip2` targets, componentize-py in the
+//! user's data directory, and npm's cache fills with AssemblyScript and componentize-js).
 //!
 //! The plugins are created under the build tree (`CARGO_TARGET_TMPDIR/new-guests`), and
 //! what their builds download or compile (a Rust guest's `target/`, an AssemblyScript
 //! guest's `node_modules/`) is kept from one run to the next, so only the first run
 //! compiles serde or installs the compiler. Rust guests depend on this checkout's
-//! interop-pdk (`--pdk-path`) and build with this workspace's lock file, offline.
+//! interop-pdk (`--pdk-path`) and build with this workspace's lock file, offline (a Rust
+//! component with the Rust component sample's, which `cargo xtask build-plugins` built).
+//!
+//! The Python and JavaScript components are large: the host's first compile of each
+//! takes half a minute or more (then it comes from interop's disk cache; componentize-py
+//! writes a new binary on every build, so its test pays that compile every run).
 
 mod common;
 
@@ -64,7 +70,11 @@ fn new_build_call(lang: &str) {
 
     if let Some(build) = printed.lines().find_map(|l| l.strip_prefix("build: ")) {
         if dir.join("Cargo.toml").is_file() {
-            std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+            let lock = match lang {
+                "rust-component" => "examples/plugins/rust-component-greeter/Cargo.lock",
+                _ => "Cargo.lock",
+            };
+            std::fs::copy(repo().join(lock), dir.join("Cargo.lock")).unwrap();
         }
         let out = toolchains(Command::new("sh").args(["-c", build]).current_dir(&work))
             .output()
@@ -172,6 +182,21 @@ fn new_native_rust_plugin_builds_a_shared_library_and_answers() {
 #[test]
 fn new_native_c_plugin_builds_a_shared_library_and_answers() {
     new_build_call("c-native");
+}
+
+#[test]
+fn new_rust_component_builds_for_wasm32_wasip2_and_answers() {
+    new_build_call("rust-component");
+}
+
+#[test]
+fn new_python_component_builds_with_componentize_py_and_answers() {
+    new_build_call("python-component");
+}
+
+#[test]
+fn new_js_component_builds_with_componentize_js_and_answers() {
+    new_build_call("js-component");
 }
 
 #[test]

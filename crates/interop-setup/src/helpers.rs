@@ -1,7 +1,8 @@
 //! The guest helpers, carried in the binary so that `interop new` and `interop setup c`
-//! can write them anywhere: the Go package, the AssemblyScript module and the C headers.
-//! Their sources are `examples/pdk/` and `examples/include/` (where the sample plugins
-//! use them); the Rust helper is the `interop-pdk` crate.
+//! can write them anywhere: the Go package, the AssemblyScript module, the C headers and
+//! the WIT world of components. Their sources are `examples/pdk/`, `examples/include/`
+//! (where the sample plugins use them) and interop-wasm's `wit/`; the Rust helper is the
+//! `interop-pdk` crate.
 
 /// The Go guest helper: a module (`example.invalid/interop`) of two files, used with a
 /// `replace example.invalid/interop => ./interop` directive.
@@ -27,3 +28,9 @@ pub const C_NATIVE: &str = include_str!("../../../examples/include/interop_plugi
 
 /// The C headers by file name, as `interop setup c` installs them.
 pub const C_HEADERS: [(&str, &str); 2] = [("interop.h", C_WASM), ("interop_plugin.h", C_NATIVE)];
+
+/// The interop WIT world (`wit/plugin.wit`, package `interop:plugin`) that component
+/// plugins are built against; `interop new` copies it into a component project. Its
+/// source is interop-wasm's `wit/` (the root `wit` links to it), which the host is
+/// generated from.
+pub const WIT_PLUGIN: &str = include_str!("../../interop-wasm/wit/plugin.wit");
