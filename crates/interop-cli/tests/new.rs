@@ -256,3 +256,38 @@ fn new_refuses_names_a_rust_crate_cannot_have_and_existing_directories() {
         text(&out.stderr)
     );
 }
+
+/// The build step names componentize-py where `interop setup python-component` puts it
+/// (and says to run that when it is not there yet); the world is interop's own.
+#[test]
+fn new_python_component_names_the_componentize_py_of_the_data_directory_and_its_setup() {
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["new", "greeter", "--lang", "python-component"])
+        .env("XDG_DATA_HOME", work.path())
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let program = work.path().join(format!(
+        "interop/componentize-py-{}/bin/componentize-py",
+        interop_setup::componentize_py::VERSION
+    ));
+    assert!(
+        printed.contains(&format!(
+            "build: cd greeter && {} -d wit",
+            program.display()
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("setup: interop setup python-component"),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("greeter/wit/plugin.wit")).unwrap(),
+        std::fs::read_to_string(repo().join("wit/plugin.wit")).unwrap(),
+        "the project's world is not interop's"
+    );
+}
