@@ -15,10 +15,15 @@ from wit_world.imports.host import LogLevel
 from wit_world.imports.types import Error, ErrorKind
 
 
+def fail(kind: ErrorKind, message: str) -> Err:
+    """An `error` of the WIT world, to raise as the handler's `err` result."""
+    return Err(Error(kind=kind, message=message))
+
+
 def greet(value):
     """"World" -> "Hello, World!"."""
     if not isinstance(value, str):
-        raise Err(Error(kind=ErrorKind.INVALID_INPUT, message="greet: expected the name as a JSON string"))
+        raise fail(ErrorKind.INVALID_INPUT, "greet: expected the name as a JSON string")
     host.log(LogLevel.INFO, f"greet {value}")
     return f"Hello, {value}!"
 
@@ -30,9 +35,9 @@ class WitWorld(wit_world.WitWorld):
     def handle(self, handler: str, input: str) -> str:
         run = HANDLERS.get(handler)
         if run is None:
-            raise Err(Error(kind=ErrorKind.NOT_FOUND, message=f"no handler `{handler}`"))
+            raise fail(ErrorKind.NOT_FOUND, f"no handler `{handler}`")
         try:
             value = json.loads(input)
         except ValueError as e:
-            raise Err(Error(kind=ErrorKind.PARSE, message=f"{handler}: input is not JSON: {e}"))
+            raise fail(ErrorKind.PARSE, f"{handler}: input is not JSON: {e}")
         return json.dumps(run(value))
