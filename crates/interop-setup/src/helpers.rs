@@ -31,6 +31,6 @@ pub const C_HEADERS: [(&str, &str); 2] = [("interop.h", C_WASM), ("interop_plugi
 
 /// The interop WIT world (`wit/plugin.wit`, package `interop:plugin`) that component
 /// plugins are built against; `interop new` copies it into a component project. Its
-/// source is interop-wasm's `wit/` (the root `wit` links to it), which the host is
-/// generated from.
-pub const WIT_PLUGIN: &str = include_str!("../../interop-wasm/wit/plugin.wit");
+/// source is interop-wasm's `wit/`, which the host is generated from; this crate's `wit`
+/// links to it (as the root `wit` does), so the packaged crate carries the file.
+pub const WIT_PLUGIN: &str = include_str!("../wit/plugin.wit");

@@ -10,10 +10,10 @@ use super::scaffold::{Names, Scaffold};
 /// Where a component project keeps the world its bindings come from.
 const WIT_PATH: &str = "wit/plugin.wit";
 
-/// The JavaScript sample's lock file: a new project installs the very versions of
-/// componentize-js and its dependencies that interop builds and tests its sample with.
-const JS_LOCK: &str =
-    include_str!("../../../../../examples/plugins/js-component-greeter/package-lock.json");
+/// The JavaScript sample's lock file (the template links to it, so the packaged crate
+/// carries it): a new project installs the very versions of componentize-js and its
+/// dependencies that interop builds and tests its sample with.
+const JS_LOCK: &str = include_str!("../../../templates/js-component/package-lock.json");
 /// The sample's name in its lock file, replaced by the new project's.
 const JS_LOCK_NAME: &str = "\"name\": \"js-component-greeter\"";
 
