@@ -5,7 +5,7 @@
 //! - Rust: `rustup target add wasm32-wasip2` (bindings by the `wit-bindgen` crate).
 //! - Python: componentize-py from PyPI (pinned) in a virtual environment of its own in
 //!   the user's data directory (`~/.local/share/interop/componentize-py-<version>`),
-//!   shared by every checkout.
+//!   shared by every checkout: `interop setup python-component` (interop-setup).
 //! - JavaScript: `npm ci` in the JavaScript sample (`@bytecodealliance/componentize-js`,
 //!   pinned by its lockfile), as for the AssemblyScript sample.
 //!
@@ -21,9 +21,6 @@ use interop_protocol::WasmAbi;
 
 use crate::util::{self, root, run_in, step};
 use crate::wasm::{build_rust, newest_source, status, wasm_samples};
-
-/// Pinned: the version the Python sample is built and tested with.
-const COMPONENTIZE_PY: &str = "0.25.1";
 
 #[derive(Clone, Copy, Debug)]
 enum Lang {
@@ -58,16 +55,9 @@ fn samples() -> Result<Vec<(PathBuf, String, PathBuf, Lang)>> {
     Ok(found)
 }
 
-/// The virtual environment componentize-py is installed in.
-fn componentize_py_venv() -> Result<PathBuf> {
-    Ok(interop_setup::data_dir()?.join(format!("componentize-py-{COMPONENTIZE_PY}")))
-}
-
-fn componentize_py() -> Result<String> {
-    Ok(componentize_py_venv()?
-        .join("bin/componentize-py")
-        .display()
-        .to_string())
+/// The componentize-py that `interop setup python-component` installs.
+fn componentize_py() -> Result<PathBuf> {
+    Ok(interop_setup::componentize_py::program(&util::user_setup()?))
 }
 
 /// Installs what the component samples need (idempotent).
@@ -77,41 +67,21 @@ pub fn setup() -> Result<()> {
         "{}",
         util::user_setup()?.install(interop_setup::Component::Rust)?
     );
-    let venv = componentize_py_venv()?;
-    let installed = Command::new(componentize_py()?)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains(COMPONENTIZE_PY))
-        .unwrap_or(false);
-    if !installed {
-        step(&format!(
-            "components: installing componentize-py {COMPONENTIZE_PY} into {}",
-            venv.display()
-        ));
-        let venv_s = venv.display().to_string();
-        util::run("python3", &["-m", "venv", &venv_s])?;
-        let pip = venv.join("bin/pip").display().to_string();
-        util::run(
-            &pip,
-            &[
-                "install",
-                "--quiet",
-                &format!("componentize-py=={COMPONENTIZE_PY}"),
-            ],
-        )?;
-    }
+    // componentize-py, in its own virtual environment.
+    println!(
+        "{}",
+        util::user_setup()?.install(interop_setup::Component::PythonComponent)?
+    );
+    // componentize-js, pinned by the JavaScript sample's lock file.
     for (dir, _, _, lang) in samples()? {
-        if matches!(lang, Lang::JavaScript)
-            && !dir.join("node_modules/.bin/componentize-js").is_file()
-        {
-            step(&format!(
-                "npm ci in {} (componentize-js, pinned by package-lock.json)",
-                dir.strip_prefix(root()).unwrap_or(&dir).display()
-            ));
-            run_in("npm", &["ci", "--no-audit", "--no-fund"], &dir)?;
+        if matches!(lang, Lang::JavaScript) {
+            interop_setup::assemblyscript::npm_ci(&util::user_setup()?, &dir, "componentize-js")?;
         }
     }
-    println!("components: toolchains ready (rust wasm32-wasip2, componentize-py {COMPONENTIZE_PY}, componentize-js)");
+    println!(
+        "components: toolchains ready (rust wasm32-wasip2, componentize-py {}, componentize-js)",
+        interop_setup::componentize_py::VERSION
+    );
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! docs/guides/<lang>.md show what `interop new greeter --lang <lang>` writes: every file
 //! a guide shows under its own heading (`## plugin.json`, `## src/lib.rs`...) is the
-//! generated file, and the build command is the one `interop new` prints.
+//! generated file, and the build command is the one `interop new` prints (with the
+//! user's data directory written as `~/.local/share/interop`).
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::process::Command;
 use common::{repo, text};
 
 /// Guide, and the `--lang` it documents.
-const GUIDES: [(&str, &str); 9] = [
+const GUIDES: [(&str, &str); 12] = [
     ("rust", "rust"),
     ("go", "go"),
     ("assemblyscript", "assemblyscript"),
@@ -20,10 +21,17 @@ const GUIDES: [(&str, &str); 9] = [
     ("node", "node"),
     ("native-c", "c-native"),
     ("native-rust", "rust-native"),
+    ("rust-component", "rust-component"),
+    ("python-component", "python-component"),
+    ("js-component", "js-component"),
 ];
 
 /// Where the guides say interop-pdk is, for the Rust guide's Cargo.toml.
 const PDK_IN_GUIDES: &str = "/path/to/interop/crates/interop-pdk";
+
+/// Where the guides say interop's data directory is (`interop setup` installs there; a
+/// Python component's build step names the componentize-py in it).
+const DATA_IN_GUIDES: &str = "~/.local/share/interop";
 
 /// The first fenced block of a section's text.
 fn first_block(section: &str) -> Option<String> {
@@ -48,8 +56,10 @@ fn every_guide_shows_what_interop_new_writes() {
         assert!(out.status.success(), "{lang}: {}", text(&out.stderr));
         let printed = text(&out.stdout);
         if let Some(build) = printed.lines().find_map(|l| l.strip_prefix("build: ")) {
+            let data = interop_setup::data_dir().unwrap().display().to_string();
+            let build = build.replace(&data, DATA_IN_GUIDES);
             assert!(
-                page.contains(build),
+                page.contains(&build),
                 "{guide}.md lacks the build step `{build}`"
             );
         }

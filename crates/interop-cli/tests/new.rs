@@ -1,13 +1,19 @@
 //! `interop new DIR --lang X`, then the build step it prints, then
 //! `interop call DIR/plugin.json greet --input '"World"'`, for every guest language, with
 //! the real toolchains (`cargo xtask setup` installs them: Go into `.tools/go`, clang and
-//! wasi-libc, the `wasm32-wasip1` target, and npm's cache fills with AssemblyScript).
+//! wasi-libc, the `wasm32-wasip1` and `wasm32-wasip2` targets, componentize-py in the
+//! user's data directory, and npm's cache fills with AssemblyScript and componentize-js).
 //!
 //! The plugins are created under the build tree (`CARGO_TARGET_TMPDIR/new-guests`), and
 //! what their builds download or compile (a Rust guest's `target/`, an AssemblyScript
 //! guest's `node_modules/`) is kept from one run to the next, so only the first run
 //! compiles serde or installs the compiler. Rust guests depend on this checkout's
-//! interop-pdk (`--pdk-path`) and build with this workspace's lock file, offline.
+//! interop-pdk (`--pdk-path`) and build with this workspace's lock file, offline (a Rust
+//! component with the Rust component sample's, which `cargo xtask build-plugins` built).
+//!
+//! The Python and JavaScript components are large: the host's first compile of each
+//! takes half a minute or more (then it comes from interop's disk cache; componentize-py
+//! writes a new binary on every build, so its test pays that compile every run).
 
 mod common;
 
@@ -64,7 +70,11 @@ fn new_build_call(lang: &str) {
 
     if let Some(build) = printed.lines().find_map(|l| l.strip_prefix("build: ")) {
         if dir.join("Cargo.toml").is_file() {
-            std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+            let lock = match lang {
+                "rust-component" => "examples/plugins/rust-component-greeter/Cargo.lock",
+                _ => "Cargo.lock",
+            };
+            std::fs::copy(repo().join(lock), dir.join("Cargo.lock")).unwrap();
         }
         let out = toolchains(Command::new("sh").args(["-c", build]).current_dir(&work))
             .output()
@@ -175,6 +185,21 @@ fn new_native_c_plugin_builds_a_shared_library_and_answers() {
 }
 
 #[test]
+fn new_rust_component_builds_for_wasm32_wasip2_and_answers() {
+    new_build_call("rust-component");
+}
+
+#[test]
+fn new_python_component_builds_with_componentize_py_and_answers() {
+    new_build_call("python-component");
+}
+
+#[test]
+fn new_js_component_builds_with_componentize_js_and_answers() {
+    new_build_call("js-component");
+}
+
+#[test]
 fn new_wat_plugin_answers_without_a_toolchain() {
     let work = workdir();
     let dir = work.join("greeter-wat");
@@ -229,5 +254,40 @@ fn new_refuses_names_a_rust_crate_cannot_have_and_existing_directories() {
         text(&out.stderr).contains("already exists"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// The build step names componentize-py where `interop setup python-component` puts it
+/// (and says to run that when it is not there yet); the world is interop's own.
+#[test]
+fn new_python_component_names_the_componentize_py_of_the_data_directory_and_its_setup() {
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["new", "greeter", "--lang", "python-component"])
+        .env("XDG_DATA_HOME", work.path())
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let program = work.path().join(format!(
+        "interop/componentize-py-{}/bin/componentize-py",
+        interop_setup::componentize_py::VERSION
+    ));
+    assert!(
+        printed.contains(&format!(
+            "build: cd greeter && {} -d wit",
+            program.display()
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("setup: interop setup python-component"),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("greeter/wit/plugin.wit")).unwrap(),
+        std::fs::read_to_string(repo().join("wit/plugin.wit")).unwrap(),
+        "the project's world is not interop's"
     );
 }

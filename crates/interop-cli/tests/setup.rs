@@ -46,3 +46,53 @@ fn setup_names_the_registry_it_cannot_reach() {
     );
     assert!(stderr.contains("reachable from this machine"), "{stderr}");
 }
+
+/// componentize-py is in the user's data directory once `cargo xtask setup` ran (which
+/// asks interop-setup for it, as `interop setup python-component` does): a second run
+/// finds it and downloads nothing.
+#[test]
+fn setup_python_component_finds_componentize_py_installed_and_has_nothing_to_do() {
+    let venv = interop_setup::data_dir().unwrap().join(format!(
+        "componentize-py-{}",
+        interop_setup::componentize_py::VERSION
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["setup", "python-component"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "python-component: componentize-py {} already installed in {} (nothing to do)",
+            interop_setup::componentize_py::VERSION,
+            venv.display()
+        )),
+        "{stdout}"
+    );
+}
+
+/// Into an empty data directory, setup makes the virtual environment (offline) and then
+/// asks PyPI for componentize-py: an unreachable index is named as such.
+#[test]
+fn setup_python_component_names_pypi_when_it_cannot_reach_it() {
+    let data = tempfile::tempdir().unwrap();
+    let out = setup(data.path(), &["python-component"])
+        .env("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+        .env("PIP_RETRIES", "0")
+        .env("PIP_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot download from PyPI"), "{stderr}");
+    let venv = data.path().join(format!(
+        "interop/componentize-py-{}/bin/python",
+        interop_setup::componentize_py::VERSION
+    ));
+    assert!(
+        venv.exists(),
+        "no virtual environment at {}",
+        venv.display()
+    );
+}

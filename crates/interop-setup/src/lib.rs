@@ -1,7 +1,8 @@
 //! Installs what interop plugins need to build and run, for `interop setup` and
 //! `cargo xtask setup` alike: libnode (V8) for the js backend, Go, clang + wasi-libc,
-//! the AssemblyScript compiler and the `wasm32-wasip1` and `wasm32-wasip2` Rust targets; and carries the
-//! guest helpers ([`helpers`]) that `interop new` and `interop setup c` write out.
+//! the AssemblyScript compiler, the `wasm32-wasip1` and `wasm32-wasip2` Rust targets and
+//! componentize-py (Python components); and carries the guest helpers ([`helpers`]) and
+//! the interop WIT world that `interop new` and `interop setup c` write out.
 //!
 //! Owns: where things go (the user's data directory, `$XDG_DATA_HOME/interop` or
 //! `~/.local/share/interop`, unless a caller picks another root), what counts as
@@ -10,7 +11,7 @@
 //! building the sample plugins (xtask).
 //!
 //! Everything comes from registries a machine can reach: Debian's archive (apt), npm,
-//! and rustup.
+//! PyPI and rustup.
 //!
 //! ```no_run
 //! use interop_setup::{Component, Progress, Setup};
@@ -25,6 +26,7 @@ pub mod apt;
 pub mod assemblyscript;
 mod c;
 mod command;
+pub mod componentize_py;
 mod error;
 pub mod go;
 pub mod helpers;
@@ -51,12 +53,15 @@ pub enum Component {
     AssemblyScript,
     /// The `wasm32-wasip1` and `wasm32-wasip2` Rust targets (core modules, components).
     Rust,
+    /// componentize-py, which builds Python plugins into WebAssembly components.
+    PythonComponent,
 }
 
 impl Component {
     /// Every component, in the order `all` installs them.
-    pub const ALL: [Component; 5] = [
+    pub const ALL: [Component; 6] = [
         Component::Rust,
+        Component::PythonComponent,
         Component::Go,
         Component::C,
         Component::AssemblyScript,
@@ -108,6 +113,7 @@ impl Setup {
             Component::C => c::install(self),
             Component::AssemblyScript => assemblyscript::install(self),
             Component::Rust => rust::install(self),
+            Component::PythonComponent => componentize_py::install(self),
         }
     }
 }

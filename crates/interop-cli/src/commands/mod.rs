@@ -59,8 +59,8 @@ enum Command {
     List(list::Args),
     /// Create a plugin (plugin.json and a source file) that runs right away.
     New(new::Args),
-    /// Install guest toolchains and engines (libnode, Go, clang, AssemblyScript) into the
-    /// user's data directory; a second run does nothing.
+    /// Install guest toolchains and engines (libnode, Go, clang, AssemblyScript, Rust
+    /// targets, componentize-py) into the user's data directory; a second run does nothing.
     Setup(setup::Args),
     /// Show what a plugin declares: actions, providers, hooks, permissions and limits.
     Inspect(inspect::Args),

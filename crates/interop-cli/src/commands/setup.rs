@@ -17,6 +17,8 @@ enum What {
     Assemblyscript,
     /// The wasm32-wasip1 and wasm32-wasip2 Rust targets (core modules, components).
     Rust,
+    /// componentize-py, for Python plugins built as WebAssembly components.
+    PythonComponent,
     /// All of the above.
     All,
 }
@@ -37,6 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             What::C => &[Component::C],
             What::Assemblyscript => &[Component::AssemblyScript],
             What::Rust => &[Component::Rust],
+            What::PythonComponent => &[Component::PythonComponent],
             What::All => &Component::ALL,
         };
         for component in these {

@@ -2,6 +2,7 @@
 //! it; after that command, `interop call DIR/plugin.json greet --input '"World"'` answers
 //! `Hello, World!`.
 
+mod component;
 mod scaffold;
 
 use std::path::{Path, PathBuf};
@@ -37,8 +38,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.dir.exists() {
         bail!("{} already exists", args.dir.display());
     }
+    let componentize_py = componentize_py();
     let names = Names {
         pdk_dependency: pdk_dependency(args.pdk_path.as_deref())?,
+        componentize_py: shell_word(&componentize_py),
         plugin: name.clone(),
     };
     let plugin = scaffold::scaffold(args.lang, &names);
@@ -83,6 +86,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if matches!(args.lang, Lang::Rust) {
         println!("dependency: {}", names.pdk_dependency);
     }
+    if matches!(args.lang, Lang::PythonComponent) && !componentize_py.is_file() {
+        println!(
+            "setup: interop setup python-component (installs componentize-py, needed to build)"
+        );
+    }
     if let Some(build) = &plugin.build {
         println!("build: cd {} && {build}", shell_word(&args.dir));
     }
@@ -106,7 +114,7 @@ fn check_name(name: &str, lang: Lang) -> anyhow::Result<()> {
     if !plain {
         bail!("`{name}` is not a plugin name: use letters, digits, `.`, `_` and `-`");
     }
-    let rust = matches!(lang, Lang::Rust | Lang::RustNative);
+    let rust = matches!(lang, Lang::Rust | Lang::RustNative | Lang::RustComponent);
     if rust && (name.contains('.') || !name.starts_with(|c: char| c.is_ascii_alphabetic())) {
         bail!("`{name}` is not a Rust crate name: start with a letter and use no `.`");
     }
@@ -137,6 +145,16 @@ fn pdk_dependency(explicit: Option<&Path>) -> anyhow::Result<String> {
         }
         None => format!("interop-pdk = \"{}\"", env!("CARGO_PKG_VERSION")),
     })
+}
+
+/// The componentize-py that `interop setup python-component` installs in the user's data
+/// directory (its absolute path: a build step that does not depend on PATH); the one on
+/// PATH for a user without a data directory.
+fn componentize_py() -> PathBuf {
+    match interop_setup::Setup::for_user(interop_setup::Progress::plain()) {
+        Ok(setup) => interop_setup::componentize_py::program(&setup),
+        Err(_) => PathBuf::from("componentize-py"),
+    }
 }
 
 /// `path` as one shell word (quoted when it holds anything but plain characters).

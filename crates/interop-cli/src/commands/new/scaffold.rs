@@ -5,6 +5,8 @@
 use interop_setup::helpers;
 use serde_json::{json, Value};
 
+use super::component::{self, ComponentLang};
+
 /// The languages `interop new` scaffolds: every guest interop runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
@@ -28,6 +30,12 @@ pub enum Lang {
     CNative,
     /// A WebAssembly text module (protocol `wasm`), no toolchain needed.
     Wat,
+    /// Rust built by wit-bindgen into a WebAssembly component (wasm32-wasip2).
+    RustComponent,
+    /// Python built by componentize-py into a WebAssembly component.
+    PythonComponent,
+    /// JavaScript built by componentize-js into a WebAssembly component.
+    JsComponent,
 }
 
 /// The names a template needs.
@@ -36,11 +44,14 @@ pub struct Names {
     pub plugin: String,
     /// The `interop-pdk` line of a Rust guest's `[dependencies]`.
     pub pdk_dependency: String,
+    /// The componentize-py program, as a shell word (`interop setup python-component`
+    /// installs it).
+    pub componentize_py: String,
 }
 
 impl Names {
     /// The name as a Rust crate's library file has it (`-` becomes `_`).
-    fn crate_name(&self) -> String {
+    pub fn crate_name(&self) -> String {
         self.plugin.replace('-', "_")
     }
 }
@@ -204,6 +215,9 @@ pub fn scaffold(lang: Lang, names: &Names) -> Scaffold {
                 "cc -shared -fPIC -O2 -Wall -I include -o build/libplugin.so src/plugin.c".into(),
             ),
         },
+        Lang::RustComponent => component::scaffold(ComponentLang::Rust, names, fill),
+        Lang::PythonComponent => component::scaffold(ComponentLang::Python, names, fill),
+        Lang::JsComponent => component::scaffold(ComponentLang::JavaScript, names, fill),
         Lang::Wat => {
             // The answer is the JSON string "Hello from <name>!", quotes included.
             let answer_len = format!("\"Hello from {}!\"", names.plugin).len();
