@@ -179,7 +179,9 @@ impl WasmPlugin {
         let status = match status {
             Ok(status) => status,
             Err(err) => {
-                tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
+                // The caller gets the error; the log says what the host did about it (info, so that
+                // a one-shot caller such as the CLI does not print the cause twice).
+                tracing::info!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
                 live.discard();
                 return Err(err);
             }

@@ -266,7 +266,9 @@ impl Supervisor {
             Some(s) => format!("{reason} (process {s})"),
             None => reason,
         };
-        tracing::warn!(target: "interop::ipc", plugin = %self.name(), failures = n, ?next, "plugin failed: {described}");
+        // The caller gets the error; the log says what the host did about it (info, so that
+        // a one-shot caller such as the CLI does not print the cause twice).
+        tracing::info!(target: "interop::ipc", plugin = %self.name(), failures = n, ?next, "plugin failed: {described}");
         st.last_failure = Some(described);
         Some(Ending {
             status,

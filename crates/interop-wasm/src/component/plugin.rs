@@ -135,7 +135,9 @@ impl ComponentPlugin {
             Ok(Ok(output)) => output,
             Ok(Err(failure)) => return Err(from_wit(failure).in_plugin(&policy.plugin)),
             Err(err) => {
-                tracing::warn!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
+                // The caller gets the error; the log says what the host did about it (info, so that
+                // a one-shot caller such as the CLI does not print the cause twice).
+                tracing::info!(target: "interop::wasm", plugin = %policy.plugin, "{err}; the instance is discarded");
                 live.discard();
                 return Err(err);
             }
