@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{interop, repo, text};
+use common::{interop, interop_with_input, repo, text};
 
 #[test]
 fn validate_accepts_the_reference_manifest_and_the_examples() {
@@ -185,7 +185,6 @@ fn each_kind_of_failure_has_its_exit_code_and_json_errors_go_to_stdout() {
 
 #[test]
 fn an_input_is_read_from_a_file_or_from_stdin() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     // Larger than a command line may be (E2BIG past ~2 MiB on Linux).
     let big = "x".repeat(3 << 20);
@@ -200,26 +199,16 @@ fn an_input_is_read_from_a_file_or_from_stdin() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(&format!("Hello, {big}!")));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args([
+    let out = interop_with_input(
+        &[
             "call",
             "examples/plugins/js-greeter",
             "greet",
             "--input",
             "-",
-        ])
-        .current_dir(repo())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"\"from stdin\"")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        b"\"from stdin\"",
+    );
     assert!(text(&out.stdout).contains("Hello, from stdin!"));
     let out = interop(&[
         "call",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{interop, repo, text};
+use common::{interop, interop_with_input, repo, text};
 
 const GREETER: &str = "examples/plugins/js-greeter/plugin.json";
 const HOSTILE: &str = "examples/plugins/js-hostile/plugin.json";
@@ -142,22 +142,8 @@ fn a_copied_binary_runs_javascript_with_no_path_into_the_build_tree() {
 
 #[test]
 fn js_eval_reads_its_script_from_stdin_or_a_file() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["js", "eval", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let script = "const xs = [1, 2, 3];\nxs.map(x => x * 2)\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = interop_with_input(&["js", "eval", "-"], script.as_bytes());
     assert_eq!(text(&out.stdout), "[2,4,6]\n");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("script.js");

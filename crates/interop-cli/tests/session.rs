@@ -4,31 +4,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{interop, repo, text};
+use common::{interop, interop_with_input, text};
 
 /// Runs `interop shell ARGS` with `input` on stdin.
 fn shell(args: &[&str], input: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .arg("shell")
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let args: Vec<&str> = std::iter::once("shell")
+        .chain(args.iter().copied())
+        .collect();
+    interop_with_input(&args, input.as_bytes())
 }
 
 #[test]
