@@ -2,7 +2,8 @@
 //! toolchains to install and guests to build, one per language.
 //!
 //! Toolchains (all idempotent, each printing what it does):
-//! - Rust: `rustup target add wasm32-wasip2` (bindings by the `wit-bindgen` crate).
+//! - Rust: the `wasm32-wasip2` target, installed with the wasm setup (`interop setup rust`;
+//!   bindings by the `wit-bindgen` crate).
 //! - Python: componentize-py from PyPI (pinned) in a virtual environment of its own in
 //!   the user's data directory (`~/.local/share/interop/componentize-py-<version>`),
 //!   shared by every checkout: `interop setup python-component` (interop-setup).
@@ -60,22 +61,19 @@ fn componentize_py() -> Result<PathBuf> {
     Ok(interop_setup::componentize_py::program(&util::user_setup()?))
 }
 
-/// Installs what the component samples need (idempotent).
+/// Installs what the component samples need (idempotent). The Rust targets, wasm32-wasip2
+/// among them, come with the wasm setup that runs before.
 pub fn setup() -> Result<()> {
-    // The Rust targets, wasm32-wasip2 among them.
-    println!(
-        "{}",
-        util::user_setup()?.install(interop_setup::Component::Rust)?
-    );
+    let user = util::user_setup()?;
     // componentize-py, in its own virtual environment.
     println!(
         "{}",
-        util::user_setup()?.install(interop_setup::Component::PythonComponent)?
+        user.install(interop_setup::Component::PythonComponent)?
     );
     // componentize-js, pinned by the JavaScript sample's lock file.
     for (dir, _, _, lang) in samples()? {
         if matches!(lang, Lang::JavaScript) {
-            interop_setup::assemblyscript::npm_ci(&util::user_setup()?, &dir, "componentize-js")?;
+            interop_setup::assemblyscript::npm_ci(&user, &dir, "componentize-js")?;
         }
     }
     println!(
