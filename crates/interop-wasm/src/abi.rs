@@ -9,7 +9,22 @@ use std::sync::Arc;
 
 use interop_protocol::{LoadedManifest, PluginError, WasmAbi};
 
+use wasmtime::Module;
+
 use crate::cache::{Artifact, Compiled};
+use crate::extism;
+
+/// The ABI a core module runs on: Extism's when declared or, undeclared, when it imports
+/// from `extism:`; interop's otherwise. (A module declared a `component` never gets
+/// here: [`check_declared`] refused it when the plugin was opened.)
+pub(crate) fn core_abi(declared: Option<WasmAbi>, module: &Module) -> WasmAbi {
+    match declared {
+        Some(WasmAbi::Extism) => WasmAbi::Extism,
+        Some(_) => WasmAbi::Interop,
+        None if extism::is_extism(module) => WasmAbi::Extism,
+        None => WasmAbi::Interop,
+    }
+}
 
 /// Refuses a binary of another kind than the manifest's `wasmAbi` declares.
 pub(crate) fn check_declared(

@@ -9,6 +9,7 @@ use interop_sandbox::HostServices;
 use serde_json::Value;
 use wasmtime::{ExternType, InstancePre, Module, Store, TypedFunc};
 
+use crate::abi::core_abi;
 use crate::cache::Compiled;
 use crate::engine::Runtime;
 use crate::extism::{self, Vars};
@@ -88,7 +89,11 @@ impl WasmPlugin {
     ) -> Result<Self, PluginError> {
         let module = &compiled.module;
         let name = manifest.name.clone();
-        let abi = abi(&manifest, module, &path)?;
+        let declared = match &manifest.interop {
+            Interop::Wasm(wasm) => wasm.wasm_abi,
+            _ => None,
+        };
+        let abi = core_abi(declared, module);
         let mut handlers: Vec<(String, String)> = Vec::new();
         for a in &manifest.actions {
             handlers.push((format!("action `{}`", a.name), a.handler().to_owned()));
@@ -235,29 +240,6 @@ fn extism_result(
     };
     state.extism.memory.reset();
     result
-}
-
-/// The plugin's ABI: `interop.wasmAbi`, else told from the module's imports.
-fn abi(
-    manifest: &Manifest,
-    module: &Module,
-    path: &std::path::Path,
-) -> Result<WasmAbi, PluginError> {
-    let declared = match &manifest.interop {
-        Interop::Wasm(wasm) => wasm.wasm_abi,
-        _ => None,
-    };
-    match declared {
-        Some(WasmAbi::Component) => Err(PluginError::invalid_input(format!(
-            "`{}`: interop.wasmAbi is \"component\", but this wasm backend runs core modules \
-             (\"interop\" or \"extism\")",
-            path.display()
-        ))
-        .in_plugin(&manifest.name)),
-        Some(abi) => Ok(abi),
-        None if extism::is_extism(module) => Ok(WasmAbi::Extism),
-        None => Ok(WasmAbi::Interop),
-    }
 }
 
 impl Inner {
