@@ -66,6 +66,14 @@ interop-host = {{ path = {host:?}{features} }}
 debug = "line-tables-only"
 
 [profile.dev.package]
+"*" = {{ debug = false }}
+interop-protocol = {{ debug = "line-tables-only" }}
+interop-sandbox = {{ debug = "line-tables-only" }}
+interop-wasm = {{ debug = "line-tables-only" }}
+interop-ffi = {{ debug = "line-tables-only" }}
+interop-js = {{ debug = "line-tables-only" }}
+interop-ipc = {{ debug = "line-tables-only" }}
+interop-host = {{ debug = "line-tables-only" }}
 cranelift-codegen = {{ opt-level = 2 }}
 cranelift-frontend = {{ opt-level = 2 }}
 regalloc2 = {{ opt-level = 2 }}

@@ -1,0 +1,16 @@
+//! The integration tests of `interop-wasm`, one test binary: each module is one area.
+
+mod common;
+
+mod abi;
+mod cache;
+mod components;
+mod deadlines;
+mod files;
+mod greeters;
+mod limits;
+mod pool;
+mod run;
+mod sizes;
+mod structure;
+mod wasi;
