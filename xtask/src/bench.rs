@@ -159,8 +159,8 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
-        "load from the `.cwasm` disk cache",
-        "load/disk_cache",
+        "load from the `.cwasm` disk cache, a known file (as in a new process)",
+        "load/disk_cache_file",
         Some((
             "raw wasmtime `deserialize_file`",
             "load/raw_wasmtime_deserialize_file",
@@ -169,10 +169,20 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
-        "load from the memory cache, from bytes (their SHA-256 is the key)",
+        "load from the `.cwasm` disk cache, from bytes (hashed: SHA-256 is the key)",
+        "load/disk_cache",
+        Some((
+            "raw wasmtime `deserialize_file`",
+            "load/raw_wasmtime_deserialize_file",
+        )),
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "load from the memory cache, from bytes (hashed: SHA-256 is the key)",
         "load/memory_cache_bytes",
         None,
-        Target::Ns(5_000.0),
+        Target::None,
     ),
     row(
         "wasm",
@@ -342,7 +352,8 @@ pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
     let target = target_dir();
     if no_run {
         let now = load_average();
-        let results = read_results(&target.join("criterion"), SystemTime::UNIX_EPOCH)?;
+        let mut results = read_results(&target.join("criterion"), SystemTime::UNIX_EPOCH)?;
+        results.extend(read_scale(&target, SystemTime::UNIX_EPOCH)?);
         let how = format!(
             "Written by `{COMMAND} --no-run` from criterion's latest results (`cargo bench` \
              run by hand, each bench's own measurement settings). Load average (1, 5, 15 \
@@ -386,7 +397,8 @@ pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
         bail!("cargo bench failed ({status})");
     }
     let after = load_average();
-    let results = read_results(&target.join("criterion"), started)?;
+    let mut results = read_results(&target.join("criterion"), started)?;
+    results.extend(read_scale(&target, started)?);
     let how = format!(
         "Produced by `{COMMAND}` (criterion, release build; {} s measurement, {} samples per \
          benchmark). Load average (1, 5, 15 min) before the run: {before}; after: {after}.\n",
@@ -452,6 +464,104 @@ fn read_results(dir: &Path, since: SystemTime) -> Result<BTreeMap<String, f64>> 
         }
     }
     Ok(results)
+}
+
+/// The figures of the scale benchmark (`interop-host`'s `scale`, which writes
+/// `scale.json` in the target directory) if it ran since `since`, under `scale/…` ids.
+fn read_scale(target: &Path, since: SystemTime) -> Result<BTreeMap<String, f64>> {
+    let path = target.join("scale.json");
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since);
+    let mut results = BTreeMap::new();
+    if !fresh {
+        return Ok(results);
+    }
+    let scale = read_json(&path)?;
+    for load in scale["loads"].as_array().into_iter().flatten() {
+        let n = load["plugins"].as_u64().unwrap_or_default();
+        for field in ["rss_mib", "load_us"] {
+            if let Some(v) = load[field].as_f64() {
+                results.insert(format!("scale/loaded/{n}/{field}"), v);
+            }
+        }
+    }
+    for field in ["plugins", "rss_mib", "first_call_us"] {
+        if let Some(v) = scale["called_once"][field].as_f64() {
+            results.insert(format!("scale/called_once/{field}"), v);
+        }
+    }
+    for calls in scale["calls"].as_array().into_iter().flatten() {
+        let n = calls["threads"].as_u64().unwrap_or_default();
+        for field in ["per_sec", "p50_us", "p99_us", "mismatches"] {
+            if let Some(v) = calls[field].as_f64() {
+                results.insert(format!("scale/calls/{n}/{field}"), v);
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// The scale table: resident memory and load time as plugins are added, then calls
+/// from several threads (the 10,000-plugin target: under 500 MiB).
+fn scale_table(results: &BTreeMap<String, f64>) -> String {
+    let get = |id: &str| results.get(id).copied();
+    let mut out = String::from(
+        "\n### scale (wasm plugins in one host: the Rust greeter, one module, a manifest and sandbox each)\n\n",
+    );
+    if get("scale/loaded/1/rss_mib").is_none() {
+        out.push_str("Not measured in this run (`cargo bench -p interop-host --bench scale`).\n");
+        return out;
+    }
+    out.push_str("| loaded plugins | resident memory | per plugin | load time per plugin | target | met |\n| --- | --- | --- | --- | --- | --- |\n");
+    let base = get("scale/loaded/1/rss_mib").unwrap_or_default();
+    for n in [1u64, 100, 1_000, 10_000] {
+        let (Some(rss), Some(load)) = (
+            get(&format!("scale/loaded/{n}/rss_mib")),
+            get(&format!("scale/loaded/{n}/load_us")),
+        ) else {
+            continue;
+        };
+        let per = if n > 1 {
+            format!("{:.1} KiB", (rss - base) * 1024.0 / (n - 1) as f64)
+        } else {
+            String::new()
+        };
+        let (target, met) = if n == 10_000 {
+            ("< 500 MiB", if rss < 500.0 { "met" } else { "**not met**" })
+        } else {
+            ("", "")
+        };
+        out.push_str(&format!(
+            "| {n} | {rss:.1} MiB | {per} | {load:.1} µs | {target} | {met} |\n"
+        ));
+    }
+    if let (Some(n), Some(rss), Some(first)) = (
+        get("scale/called_once/plugins"),
+        get("scale/called_once/rss_mib"),
+        get("scale/called_once/first_call_us"),
+    ) {
+        out.push_str(&format!(
+            "| {n:.0}, each called once | {rss:.1} MiB | {:.1} KiB | first call {first:.1} µs | | |\n",
+            (rss - base) * 1024.0 / (n - 1.0).max(1.0)
+        ));
+    }
+    out.push_str("\n| 10,000 calls over 100 plugins | calls/s | p50 | p99 | wrong answers |\n| --- | --- | --- | --- | --- |\n");
+    for threads in [1, 2, 4] {
+        let field = |f: &str| get(&format!("scale/calls/{threads}/{f}"));
+        if let (Some(rate), Some(p50), Some(p99), Some(wrong)) = (
+            field("per_sec"),
+            field("p50_us"),
+            field("p99_us"),
+            field("mismatches"),
+        ) {
+            out.push_str(&format!(
+                "| {threads} thread(s) | {} | {p50:.1} µs | {p99:.1} µs | {wrong:.0} |\n",
+                per_sec(rate, 1e9)
+            ));
+        }
+    }
+    out
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -567,6 +677,7 @@ fn tables(results: &BTreeMap<String, f64>, how: &str) -> String {
             scaling.join(", ")
         ));
     }
+    out.push_str(&scale_table(results));
     out
 }
 

@@ -147,6 +147,16 @@ fn load(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // The same from the module's file, as a plugin loads it in a new process: the
+    // file's digest is found in the cache's table, so the wasm is neither read nor hashed.
+    backend.prepare_file(&wasm_path).unwrap();
+    group.bench_function("disk_cache_file", |b| {
+        b.iter_batched(
+            || backend.clear_memory_cache(),
+            |()| assert_eq!(backend.prepare_file(&wasm_path).unwrap(), CacheSource::Disk),
+            BatchSize::PerIteration,
+        )
+    });
     // Raw wasmtime reading a module it serialized to a file, with the engine interop
     // uses (epoch interruption).
     let mut config = wasmtime::Config::new();

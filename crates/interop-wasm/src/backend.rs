@@ -313,17 +313,28 @@ impl WasmBackend {
         Ok((path, runtime, artifact))
     }
 
-    /// The compiled module of the file at `path`: without reading it when the same
-    /// unchanged file was loaded before and its module is still in memory.
+    /// The compiled module of the file at `path`: without opening it when the same
+    /// unchanged file was loaded before (by this process or, with a disk cache, another)
+    /// and its module is in memory or on disk.
     fn compiled_file(
         &self,
         runtime: &Runtime,
         path: &Path,
     ) -> Result<(Artifact, CacheSource), PluginError> {
-        let (file, id) = open_module(path)?;
-        if let Some(compiled) = self.shared.cache.get_known(&runtime.slot, &id) {
-            return Ok((compiled, CacheSource::Memory));
+        // A `stat` is enough to know the file (and never blocks, even on a FIFO); what is
+        // not known is opened and checked as any module is.
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.is_file() {
+                if let Some(found) = self
+                    .shared
+                    .cache
+                    .get_known(&runtime.slot, &FileId::of(&meta))
+                {
+                    return Ok(found);
+                }
+            }
         }
+        let (file, id) = open_module(path)?;
         let bytes = read_open_module(file, path, id)?;
         self.compiled(runtime, &bytes, path, Some(id))
     }

@@ -10,37 +10,45 @@
 //! reading or hashing it. Any write to the file changes its change time, so a modified
 //! file is read and hashed afresh.
 //!
+//! The digests of files are remembered on disk too (`<dir>/files/<identity>`, a symbolic
+//! link to the digest in hex): a new process loading an unchanged file finds its
+//! compiled module on disk without reading or hashing the wasm, whatever its size.
+//!
 //! A disk entry is `<dir>/<key>.cwasm`, the key being the SHA-256 of the wasm bytes, the
-//! engine fingerprint and the wasmtime version. It holds a header (magic, payload length,
-//! the key, and the SHA-256 of the payload written when the file was made) followed by
-//! wasmtime's serialized module. Deserializing is `unsafe` in wasmtime because a tampered
-//! file could contain arbitrary machine code, so a file is used only when it is a regular
-//! file that only its owner may write, its header is intact (magic, the header's own key
-//! equal to the key looked for, the payload as long as the header says) and wasmtime
-//! recognises the payload as its own precompiled module for this engine (it checks its
-//! version and configuration). The payload is not hashed again on each hit: that is what
-//! made a disk hit cost twice wasmtime's own deserialize. The cache directory is trusted
-//! like the program's own files (anyone who can write it could as well replace the
-//! program). Anything else (truncated, foreign, stale, another module's file) is
-//! recompiled and rewritten. Files are written to a temporary name and renamed, so a
-//! reader never sees half a file.
+//! engine fingerprint and the wasmtime version. It holds wasmtime's serialized module
+//! followed by a trailer (magic, payload length, kind, the key), so that wasmtime can map
+//! the file as it is, without a copy. Deserializing is `unsafe` in wasmtime because a
+//! tampered file could contain arbitrary machine code, so a file is used only when it is
+//! a regular file that only its owner may write, its trailer is intact (magic, the key
+//! looked for, the payload as long as the trailer says) and wasmtime recognises the
+//! payload as its own precompiled module for this engine (it checks its version and
+//! configuration). The payload is not hashed on each hit: that is what made a disk hit
+//! cost twice wasmtime's own deserialize. The cache directory is trusted like the
+//! program's own files (anyone who can write it could as well replace the program).
+//! Anything else (truncated, foreign, stale, another module's file) is recompiled and
+//! rewritten. Files are written to a temporary name and renamed, never changed in place,
+//! so a reader never sees half a file and a mapped file never changes under a module.
 
 use std::collections::HashMap;
-use std::fs::Metadata;
-use std::os::unix::fs::MetadataExt;
+use std::fs::{File, Metadata};
+use std::io::Write;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
-use wasmtime::{Engine, Module, Precompiled};
+use wasmtime::{Engine, Module};
 
 pub(crate) use crate::compiled::{Artifact, Compiled, CompiledComponent};
 use crate::engine::{hex, EngineSlot, WASMTIME_VERSION};
 
-const MAGIC: &[u8; 16] = b"interop-cwasm-v2";
-const HEADER_LEN: usize = MAGIC.len() + 8 + 32 + 32;
+/// The trailer of a `.cwasm` file: magic, payload length, kind, key.
+const MAGIC: &[u8; 16] = b"interop-cwasm-v3";
+const TRAILER_LEN: usize = MAGIC.len() + 8 + 8 + 32;
+const KIND_MODULE: u64 = 0;
+const KIND_COMPONENT: u64 = 1;
 
 /// Files remembered by identity; past this many the table starts over (a host loading
 /// that many distinct files pays one hash each again, nothing worse).
@@ -96,6 +104,20 @@ impl FileId {
             ctime: (meta.ctime(), meta.ctime_nsec()),
         }
     }
+
+    /// The name of this identity's entry in the on-disk table of digests.
+    fn entry_name(&self) -> String {
+        let mut sha = Sha256::new();
+        sha.update(b"interop-file-id-v1");
+        for n in [self.dev, self.ino, self.len] {
+            sha.update(n.to_le_bytes());
+        }
+        for (secs, nanos) in [self.mtime, self.ctime] {
+            sha.update(secs.to_le_bytes());
+            sha.update(nanos.to_le_bytes());
+        }
+        hex(&sha.finalize()[..16])
+    }
 }
 
 type Digest32 = [u8; 32];
@@ -147,9 +169,11 @@ impl ModuleCache {
         }
     }
 
-    /// Drops every module held in memory (the disk layer stays).
+    /// Drops every module held in memory, and the digests of files remembered in memory
+    /// (the disk layer stays): the next load is as in a new process.
     pub fn clear_memory(&self) {
         self.lock().entries.clear();
+        self.identities().clear();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
@@ -160,10 +184,26 @@ impl ModuleCache {
         self.identities.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The module of the unchanged file `file` if it is in memory: no read, no hash.
-    pub fn get_known(&self, slot: &EngineSlot, file: &FileId) -> Option<Artifact> {
-        let digest = *self.identities().get(file)?;
-        self.memory_hit(&(digest, slot.fingerprint.clone()))
+    /// The module of the unchanged file `file`, without reading or hashing it: when its
+    /// digest is known (from this process or the disk's table) and its module is in
+    /// memory or on disk.
+    pub fn get_known(&self, slot: &EngineSlot, file: &FileId) -> Option<(Artifact, CacheSource)> {
+        let known = self.identities().get(file).copied();
+        let digest = match known {
+            Some(digest) => digest,
+            None => {
+                let digest = self.read_identity(file)?;
+                self.remember(*file, digest);
+                digest
+            }
+        };
+        let key = (digest, slot.fingerprint.clone());
+        if let Some(compiled) = self.memory_hit(&key) {
+            return Some((compiled, CacheSource::Memory));
+        }
+        let compiled = self.disk_hit(slot, &digest)?;
+        self.insert(key, compiled.clone());
+        Some((compiled, CacheSource::Disk))
     }
 
     fn memory_hit(&self, key: &Key) -> Option<Artifact> {
@@ -187,45 +227,80 @@ impl ModuleCache {
     ) -> wasmtime::Result<(Artifact, CacheSource)> {
         let digest: Digest32 = Sha256::digest(bytes).into();
         if let Some(file) = file {
-            let mut identities = self.identities();
-            if identities.len() >= MAX_IDENTITIES {
-                identities.clear();
-            }
-            identities.insert(file, digest);
+            self.remember(file, digest);
+            self.write_identity(&file, &digest);
         }
         let key = (digest, slot.fingerprint.clone());
         if let Some(compiled) = self.memory_hit(&key) {
             return Ok((compiled, CacheSource::Memory));
         }
-        let disk = self.dir.as_ref().map(|dir| {
-            let mut sha = Sha256::new();
-            sha.update(digest);
-            sha.update(slot.fingerprint.as_bytes());
-            sha.update(WASMTIME_VERSION.as_bytes());
-            let name: Digest32 = sha.finalize().into();
-            (dir.join(format!("{}.cwasm", hex(&name))), name)
-        });
-        let (compiled, source) = match disk
-            .as_ref()
-            .and_then(|(path, name)| self.read_disk(&slot.engine, path, name))
-        {
-            Some(compiled) => {
-                self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                (compiled, CacheSource::Disk)
+        if let Some(compiled) = self.disk_hit(slot, &digest) {
+            self.insert(key, compiled.clone());
+            return Ok((compiled, CacheSource::Disk));
+        }
+        let compiled = Artifact::compile(&slot.engine, bytes)?;
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        if let Some((path, name)) = self.disk_entry(slot, &digest) {
+            if let Err(e) = write_disk(&compiled, &path, &name) {
+                tracing::warn!(target: "interop::wasm", file = %path.display(), "cannot write the module cache: {e}");
             }
-            None => {
-                let compiled = Artifact::compile(&slot.engine, bytes)?;
-                self.compiles.fetch_add(1, Ordering::Relaxed);
-                if let Some((path, name)) = &disk {
-                    if let Err(e) = write_disk(&compiled, path, name) {
-                        tracing::warn!(target: "interop::wasm", file = %path.display(), "cannot write the module cache: {e}");
-                    }
-                }
-                (compiled, CacheSource::Compiled)
-            }
-        };
+        }
         self.insert(key, compiled.clone());
-        Ok((compiled, source))
+        Ok((compiled, CacheSource::Compiled))
+    }
+
+    fn remember(&self, file: FileId, digest: Digest32) {
+        let mut identities = self.identities();
+        if identities.len() >= MAX_IDENTITIES {
+            identities.clear();
+        }
+        identities.insert(file, digest);
+    }
+
+    /// The digest recorded on disk for the file `file`, if any. A record is a symbolic
+    /// link whose target is the digest in hex: one `readlink`, where a small file would
+    /// take an open, a read and a close on every load.
+    fn read_identity(&self, file: &FileId) -> Option<Digest32> {
+        let path = self.dir.as_ref()?.join("files").join(file.entry_name());
+        let target = std::fs::read_link(path).ok()?;
+        unhex(target.to_str()?)
+    }
+
+    /// Records on disk that the file `file` has the digest `digest` (best effort: a
+    /// missing record costs one hash on a later load, nothing else).
+    fn write_identity(&self, file: &FileId, digest: &Digest32) {
+        let Some(dir) = &self.dir else { return };
+        let files = dir.join("files");
+        let path = files.join(file.entry_name());
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return;
+        }
+        let tmp = files.join(format!(".{}.{}.tmp", file.entry_name(), std::process::id()));
+        let written = std::fs::create_dir_all(&files)
+            .and_then(|()| std::os::unix::fs::symlink(hex(digest), &tmp))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            tracing::debug!(target: "interop::wasm", file = %path.display(), "cannot record a module's digest: {e}");
+        }
+    }
+
+    /// The `.cwasm` file of the module with `digest` for `slot`'s engine, and its key.
+    fn disk_entry(&self, slot: &EngineSlot, digest: &Digest32) -> Option<(PathBuf, Digest32)> {
+        let dir = self.dir.as_ref()?;
+        let mut sha = Sha256::new();
+        sha.update(digest);
+        sha.update(slot.fingerprint.as_bytes());
+        sha.update(WASMTIME_VERSION.as_bytes());
+        let name: Digest32 = sha.finalize().into();
+        Some((dir.join(format!("{}.cwasm", hex(&name))), name))
+    }
+
+    fn disk_hit(&self, slot: &EngineSlot, digest: &Digest32) -> Option<Artifact> {
+        let (path, name) = self.disk_entry(slot, digest)?;
+        let compiled = self.read_disk(&slot.engine, &path, &name)?;
+        self.disk_hits.fetch_add(1, Ordering::Relaxed);
+        Some(compiled)
     }
 
     fn insert(&self, key: Key, compiled: Artifact) {
@@ -246,30 +321,34 @@ impl ModuleCache {
     }
 
     /// A module or component from a verified cache file, or `None` (missing or rejected).
-    fn read_disk(&self, engine: &Engine, file: &Path, key: &Digest32) -> Option<Artifact> {
-        match read_owned(file)?.and_then(|bytes| verify(&bytes, key).map(|kind| (kind, bytes))) {
-            Ok((kind, bytes)) => {
-                let payload = &bytes[HEADER_LEN..];
-                // SAFETY: the file is a regular file only its owner may write, in the
-                // cache directory this backend writes; its header names the key looked
-                // for and the payload has the length recorded when `write_disk` wrote
-                // it from wasmtime's `serialize` with an engine of the same fingerprint.
-                // wasmtime checks its own header, version and configuration while
-                // deserializing. The same holds for a component.
-                let read = match kind {
-                    Precompiled::Component => unsafe { Component::deserialize(engine, payload) }
-                        .map(|component| Artifact::Component(CompiledComponent::new(component))),
-                    Precompiled::Module => unsafe { Module::deserialize(engine, payload) }
-                        .map(|module| Artifact::Module(Compiled::new(module))),
-                };
-                match read {
-                    Ok(compiled) => return Some(compiled),
-                    Err(e) => self.reject(file, &format!("{e:#}")),
-                }
+    fn read_disk(&self, engine: &Engine, path: &Path, key: &Digest32) -> Option<Artifact> {
+        let file = File::open(path).ok()?;
+        let kind = match verify(&file, key) {
+            Ok(kind) => kind,
+            Err(why) => {
+                self.reject(path, why);
+                return None;
             }
-            Err(why) => self.reject(file, why),
+        };
+        // SAFETY: the file is a regular file only its owner may write, in the cache
+        // directory this backend writes (never in place: files are renamed into it), and
+        // its trailer names the key looked for, with the payload length recorded when
+        // `write_disk` wrote it from wasmtime's `serialize` with an engine of the same
+        // fingerprint. wasmtime checks its own header, version and configuration while
+        // deserializing. The same holds for a component.
+        let read = match kind {
+            KIND_COMPONENT => unsafe { Component::deserialize_file(engine, path) }
+                .map(|component| Artifact::Component(CompiledComponent::new(component))),
+            _ => unsafe { Module::deserialize_open_file(engine, file) }
+                .map(|module| Artifact::Module(Compiled::new(module))),
+        };
+        match read {
+            Ok(compiled) => Some(compiled),
+            Err(e) => {
+                self.reject(path, &format!("{e:#}"));
+                None
+            }
         }
-        None
     }
 
     fn reject(&self, file: &Path, why: &str) {
@@ -279,36 +358,56 @@ impl ModuleCache {
     }
 }
 
-/// The contents of `file`, or why they are not used; `None` when there is no such file
-/// (or it cannot be read).
-fn read_owned(file: &Path) -> Option<Result<Vec<u8>, &'static str>> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(file).ok()?;
-    let meta = f.metadata().ok()?;
+/// What the payload of the cache file `file` is (`KIND_MODULE` or `KIND_COMPONENT`), if
+/// it is the intact entry of `key`, written by its owner alone.
+fn verify(file: &File, key: &Digest32) -> Result<u64, &'static str> {
+    let meta = file.metadata().map_err(|_| "cannot be read")?;
     if !meta.is_file() || meta.mode() & 0o022 != 0 {
-        return Some(Err("not a regular file only its owner may write"));
+        return Err("not a regular file only its owner may write");
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.read_to_end(&mut bytes).ok()?;
-    Some(Ok(bytes))
+    let Some(payload_len) = meta.len().checked_sub(TRAILER_LEN as u64) else {
+        return Err("not an interop cache file");
+    };
+    let mut trailer = [0u8; TRAILER_LEN];
+    file.read_exact_at(&mut trailer, payload_len)
+        .map_err(|_| "cannot be read")?;
+    check_trailer(&trailer, payload_len, key)
 }
 
-/// What the payload of a cache file is (a module or a component), if the file is the
-/// intact entry of `key`.
-fn verify(bytes: &[u8], key: &Digest32) -> Result<Precompiled, &'static str> {
-    if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
+fn check_trailer(
+    trailer: &[u8; TRAILER_LEN],
+    payload_len: u64,
+    key: &Digest32,
+) -> Result<u64, &'static str> {
+    let (magic, rest) = trailer.split_at(MAGIC.len());
+    let (len, rest) = rest.split_at(8);
+    let (kind, own_key) = rest.split_at(8);
+    let number = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+    if magic != MAGIC {
         return Err("not an interop cache file");
     }
-    let mut len = [0u8; 8];
-    len.copy_from_slice(&bytes[MAGIC.len()..MAGIC.len() + 8]);
-    let payload = &bytes[HEADER_LEN..];
-    if u64::from_le_bytes(len) != payload.len() as u64 {
+    if number(len) != payload_len {
         return Err("truncated");
     }
-    if &bytes[MAGIC.len() + 8..MAGIC.len() + 40] != key {
+    if own_key != key {
         return Err("the entry of another module");
     }
-    Engine::detect_precompiled(payload).ok_or("not a precompiled module")
+    match number(kind) {
+        kind @ (KIND_MODULE | KIND_COMPONENT) => Ok(kind),
+        _ => Err("not an interop cache file"),
+    }
+}
+
+/// The 32 bytes written in hex as `text`.
+fn unhex(text: &str) -> Option<Digest32> {
+    let mut out = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn write_disk(
@@ -316,24 +415,34 @@ fn write_disk(
     file: &Path,
     key: &Digest32,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let payload = compiled.serialize()?;
-    let dir = file.parent().ok_or("cache file has no directory")?;
+    let kind = match compiled {
+        Artifact::Module(_) => KIND_MODULE,
+        Artifact::Component(_) => KIND_COMPONENT,
+    };
+    write_atomically(
+        file,
+        &[
+            &payload,
+            MAGIC,
+            &(payload.len() as u64).to_le_bytes(),
+            &kind.to_le_bytes(),
+            key,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes `parts` to `file` through a temporary file renamed over it, so that no reader
+/// sees half a file and a file in use (mapped by wasmtime) is never changed.
+fn write_atomically(file: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let dir = file
+        .parent()
+        .ok_or_else(|| std::io::Error::other("a cache file with no directory"))?;
     std::fs::create_dir_all(dir)?;
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(key);
-    // Not checked on reads; kept so that a file can be checked by hand
-    // (`tail -c +89 f.cwasm | sha256sum`).
-    out.extend_from_slice(&Sha256::digest(&payload));
-    out.extend_from_slice(&payload);
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        file.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("module"),
+        file.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
         std::process::id()
     ));
     let written = std::fs::OpenOptions::new()
@@ -342,13 +451,12 @@ fn write_disk(
         .truncate(true)
         .mode(0o644)
         .open(&tmp)
-        .and_then(|mut f| f.write_all(&out));
+        .and_then(|mut f| parts.iter().try_for_each(|part| f.write_all(part)));
     written
         .and_then(|()| std::fs::rename(&tmp, file))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-        })?;
-    Ok(())
+        })
 }
 
 #[cfg(test)]
@@ -356,21 +464,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verify_rejects_truncated_foreign_and_misplaced_files() {
+    fn a_trailer_binds_the_file_to_its_key_and_length() {
         let key = [7u8; 32];
-        let mut file = Vec::new();
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(&3u64.to_le_bytes());
-        file.extend_from_slice(&key);
-        file.extend_from_slice(&Sha256::digest(b"abc"));
-        file.extend_from_slice(b"abc");
-        // Intact header, but not wasmtime's output.
-        assert_eq!(verify(&file, &key), Err("not a precompiled module"));
-        assert_eq!(verify(&file[..file.len() - 1], &key), Err("truncated"));
+        let mut trailer = [0u8; TRAILER_LEN];
+        trailer[..16].copy_from_slice(MAGIC);
+        trailer[16..24].copy_from_slice(&3u64.to_le_bytes());
+        trailer[24..32].copy_from_slice(&KIND_COMPONENT.to_le_bytes());
+        trailer[32..].copy_from_slice(&key);
+        assert_eq!(check_trailer(&trailer, 3, &key), Ok(KIND_COMPONENT));
+        assert_eq!(check_trailer(&trailer, 2, &key), Err("truncated"));
         assert_eq!(
-            verify(&file, &[8u8; 32]),
+            check_trailer(&trailer, 3, &[8u8; 32]),
             Err("the entry of another module")
         );
-        assert_eq!(verify(b"garbage", &key), Err("not an interop cache file"));
+        let mut foreign = trailer;
+        foreign[0] = b'x';
+        assert_eq!(
+            check_trailer(&foreign, 3, &key),
+            Err("not an interop cache file")
+        );
+        let mut kind = trailer;
+        kind[24] = 9;
+        assert_eq!(
+            check_trailer(&kind, 3, &key),
+            Err("not an interop cache file")
+        );
     }
 }

@@ -70,11 +70,12 @@ fn corrupted_truncated_or_foreign_cache_files_are_recompiled_and_rewritten() {
     let good = std::fs::read(&file).unwrap();
 
     // The payload is not hashed on each hit (wasmtime checks its own header); the
-    // header binds the file to its module and engine.
+    // trailer binds the file to its module and engine.
     let mut flipped = good.clone();
-    flipped[30] ^= 0xff;
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
     let damaged: [(&str, Vec<u8>, u32); 5] = [
-        ("a flipped byte in the header's key", flipped, 0o644),
+        ("a flipped byte in the trailer's key", flipped, 0o644),
         ("a truncated file", good[..good.len() - 100].to_vec(), 0o644),
         ("an empty file", Vec::new(), 0o644),
         (
@@ -125,6 +126,49 @@ fn a_known_file_is_a_memory_hit_until_it_is_rewritten_even_to_the_same_size() {
     );
     let opened = backend.open_module(&module).unwrap();
     assert_eq!(opened.exports(), ["b: (type (func))"]);
+}
+
+#[test]
+fn a_new_backend_finds_a_known_file_on_disk_by_its_recorded_digest_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let (a, b) = (dir.path().join("a.wat"), dir.path().join("b.wat"));
+    std::fs::write(&a, "(module (func (export \"a\")))").unwrap();
+    std::fs::write(&b, "(module (func (export \"b\")))").unwrap();
+    let first = fresh(&cache);
+    first.prepare_file(&a).unwrap();
+    first.prepare_file(&b).unwrap();
+    assert_eq!(fresh(&cache).prepare_file(&a).unwrap(), CacheSource::Disk);
+
+    // Each file's digest is recorded under its identity: swapping the two records makes
+    // a new backend open b's module for a, which shows it neither read nor hashed a.
+    let records: Vec<PathBuf> = std::fs::read_dir(cache.join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(records.len(), 2);
+    let (r0, r1) = (
+        std::fs::read_link(&records[0]).unwrap(),
+        std::fs::read_link(&records[1]).unwrap(),
+    );
+    for (record, target) in [(&records[0], r1), (&records[1], r0)] {
+        std::fs::remove_file(record).unwrap();
+        std::os::unix::fs::symlink(target, record).unwrap();
+    }
+    assert_eq!(
+        fresh(&cache).open_module(&a).unwrap().exports(),
+        ["b: (type (func))"]
+    );
+
+    // A rewritten file has another identity: read, hashed and recorded again.
+    std::fs::write(&a, "(module (func (export \"c\")))").unwrap();
+    let restarted = fresh(&cache);
+    assert_eq!(restarted.prepare_file(&a).unwrap(), CacheSource::Compiled);
+    assert_eq!(
+        restarted.open_module(&a).unwrap().exports(),
+        ["c: (type (func))"]
+    );
+    assert_eq!(fresh(&cache).prepare_file(&a).unwrap(), CacheSource::Disk);
 }
 
 #[test]
