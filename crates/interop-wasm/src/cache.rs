@@ -14,8 +14,8 @@
 //! link to the digest in hex): a new process loading an unchanged file finds its
 //! compiled module on disk without reading or hashing the wasm, whatever its size.
 //!
-//! A disk entry is `<dir>/<key>.cwasm`, the key being the SHA-256 of the wasm bytes, the
-//! engine fingerprint and the wasmtime version. It holds wasmtime's serialized module
+//! A disk entry is `<dir>/<key>.cwasm`, the key being the SHA-256 of the file format,
+//! the wasm bytes, the engine fingerprint and the wasmtime version. It holds wasmtime's serialized module
 //! followed by a trailer (magic, payload length, kind, the key), so that wasmtime can map
 //! the file as it is, without a copy. Deserializing is `unsafe` in wasmtime because a
 //! tampered file could contain arbitrary machine code, so a file is used only when it is
@@ -289,6 +289,9 @@ impl ModuleCache {
     fn disk_entry(&self, slot: &EngineSlot, digest: &Digest32) -> Option<(PathBuf, Digest32)> {
         let dir = self.dir.as_ref()?;
         let mut sha = Sha256::new();
+        // The file format is part of the name: a file of an older format is never opened
+        // (and warned about) as a damaged one; it is simply not used.
+        sha.update(MAGIC);
         sha.update(digest);
         sha.update(slot.fingerprint.as_bytes());
         sha.update(WASMTIME_VERSION.as_bytes());
