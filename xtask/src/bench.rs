@@ -532,8 +532,13 @@ fn scale_table(results: &BTreeMap<String, f64>) -> String {
         } else {
             ("", "")
         };
+        let first = if n == 1 {
+            " (the first: engine, compile)"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "| {n} | {rss:.1} MiB | {per} | {load:.1} µs | {target} | {met} |\n"
+            "| {n} | {rss:.1} MiB | {per} | {load:.1} µs{first} | {target} | {met} |\n"
         ));
     }
     if let (Some(n), Some(rss), Some(first)) = (
