@@ -152,6 +152,16 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
+        "`greet`, Extism plugin (extism-pdk) through interop's Extism host functions",
+        "component_call/extism_greeter_interop",
+        Some((
+            "the same file under Extism 1.30's own runtime",
+            "component_call/extism_greeter_extism_runtime",
+        )),
+        Target::Ratio(1.0),
+    ),
+    row(
+        "wasm",
         "load, compile (120 KiB Rust greeter)",
         "load/compile",
         None,
@@ -396,6 +406,9 @@ pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
     if !status.success() {
         bail!("cargo bench failed ({status})");
     }
+    if packages.is_empty() || packages.iter().any(|p| p == "interop-wasm") {
+        extism_peer(&target)?;
+    }
     let after = load_average();
     let mut results = read_results(&target.join("criterion"), started)?;
     results.extend(read_scale(&target, started)?);
@@ -405,6 +418,26 @@ pub fn bench(packages: &[String], no_run: bool) -> Result<()> {
         CRITERION_ARGS[3], CRITERION_ARGS[5]
     );
     write_tables(&tables(&results, &how), results.len())
+}
+
+/// The Extism greeter under Extism's own runtime (benches/peers/extism: its own
+/// workspace, since extism brings another wasmtime), into the same criterion report.
+fn extism_peer(target: &Path) -> Result<()> {
+    step("cargo bench: the Extism greeter under Extism's own runtime (benches/peers/extism)");
+    let manifest = root().join("benches/peers/extism/Cargo.toml");
+    let status = std::process::Command::new(env_cargo())
+        .args(["bench", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--bench", "extism", "--"])
+        .args(CRITERION_ARGS)
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target)
+        .status()
+        .context("running cargo bench for the Extism peer")?;
+    if !status.success() {
+        bail!("cargo bench for the Extism peer failed ({status})");
+    }
+    Ok(())
 }
 
 fn write_tables(tables: &str, results: usize) -> Result<()> {

@@ -1,8 +1,8 @@
 //! Side by side in one run: the greeter sample as a core module (examples/plugins/
-//! rust-greeter, interop's ABI) and as WebAssembly components (rust-, python- and
-//! js-component-greeter, the `interop:plugin` WIT world), each answering `greet "World"`
-//! through `Plugin::invoke`: the same work (a log line, an environment lookup, the
-//! greeting) through the two ABIs and three guest languages.
+//! rust-greeter, interop's ABI), as WebAssembly components (rust-, python- and
+//! js-component-greeter, the `interop:plugin` WIT world) and as an Extism plugin
+//! (extism-rust-greeter), each answering `greet "World"` through `Plugin::invoke`: the
+//! same work (a log line, the greeting) through three ABIs and three guest languages.
 //!
 //! The samples are built by `cargo xtask build-plugins`; components are compiled once
 //! through the backend's disk cache (the default directory).
@@ -44,6 +44,9 @@ fn component_call(c: &mut Criterion) {
         ("rust_component_greet", "rust-component-greeter"),
         ("python_component_greet", "python-component-greeter"),
         ("js_component_greet", "js-component-greeter"),
+        // An Extism plugin, run unchanged through interop's Extism host functions; its
+        // peer, the same file under Extism's own runtime, is benches/peers/extism.
+        ("extism_greeter_interop", "extism-rust-greeter"),
     ] {
         let plugin = greeter(&backend, dir);
         let answer = plugin.invoke(&greet).unwrap();
