@@ -270,17 +270,11 @@ impl ModuleCache {
     /// missing record costs one hash on a later load, nothing else).
     fn write_identity(&self, file: &FileId, digest: &Digest32) {
         let Some(dir) = &self.dir else { return };
-        let files = dir.join("files");
-        let path = files.join(file.entry_name());
+        let path = dir.join("files").join(file.entry_name());
         if std::fs::symlink_metadata(&path).is_ok() {
             return;
         }
-        let tmp = files.join(format!(".{}.{}.tmp", file.entry_name(), std::process::id()));
-        let written = std::fs::create_dir_all(&files)
-            .and_then(|()| std::os::unix::fs::symlink(hex(digest), &tmp))
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = put_atomically(&path, |tmp| std::os::unix::fs::symlink(hex(digest), tmp)) {
             tracing::debug!(target: "interop::wasm", file = %path.display(), "cannot record a module's digest: {e}");
         }
     }
@@ -423,39 +417,42 @@ fn write_disk(
         Artifact::Module(_) => KIND_MODULE,
         Artifact::Component(_) => KIND_COMPONENT,
     };
-    write_atomically(
-        file,
-        &[
-            &payload,
+    put_atomically(file, |tmp| {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o644)
+            .open(tmp)?;
+        let parts = [
+            &payload[..],
             MAGIC,
             &(payload.len() as u64).to_le_bytes(),
             &kind.to_le_bytes(),
             key,
-        ],
-    )?;
+        ];
+        parts.iter().try_for_each(|part| out.write_all(part))
+    })?;
     Ok(())
 }
 
-/// Writes `parts` to `file` through a temporary file renamed over it, so that no reader
-/// sees half a file and a file in use (mapped by wasmtime) is never changed.
-fn write_atomically(file: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+/// Puts an entry at `file` (a cache file, a digest record): `make` creates it under a
+/// temporary name beside it, which is then renamed over `file`, so that no reader sees
+/// half an entry and a file in use (mapped by wasmtime) is never changed in place.
+fn put_atomically(
+    file: &Path,
+    make: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = file
         .parent()
-        .ok_or_else(|| std::io::Error::other("a cache file with no directory"))?;
+        .ok_or_else(|| std::io::Error::other("a cache entry with no directory"))?;
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         file.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
         std::process::id()
     ));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(&tmp)
-        .and_then(|mut f| parts.iter().try_for_each(|part| f.write_all(part)));
-    written
+    make(&tmp)
         .and_then(|()| std::fs::rename(&tmp, file))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
