@@ -112,13 +112,43 @@ const ROWS: &[Row] = &[
     ),
     row(
         "wasm",
-        "1 KiB JSON object (36 records) in and out",
+        "1 KiB JSON object (36 records) in and out as `Value` (`Plugin::invoke`)",
         "json_1kib/interop_echo_object",
         Some((
             "serde_json alone (print + parse)",
             "json_1kib/serde_json_alone",
         )),
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "1 KiB JSON object in and out as JSON text (`Plugin::invoke_raw`)",
+        "json_1kib/interop_echo_raw",
+        Some((
+            "serde_json alone checking the text",
+            "json_1kib/serde_json_check_text",
+        )),
         Target::Ns(3_000.0),
+    ),
+    row(
+        "wasm",
+        "64 KiB JSON object (2,180 records) in and out as `Value`",
+        "json_64kib/interop_echo_object",
+        Some((
+            "serde_json alone (print + parse)",
+            "json_64kib/serde_json_alone",
+        )),
+        Target::None,
+    ),
+    row(
+        "wasm",
+        "64 KiB JSON object in and out as JSON text",
+        "json_64kib/interop_echo_raw",
+        Some((
+            "serde_json alone checking the text",
+            "json_64kib/serde_json_check_text",
+        )),
+        Target::Ns(50_000.0),
     ),
     row(
         "wasm",

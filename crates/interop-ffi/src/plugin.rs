@@ -18,6 +18,7 @@ use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
 use interop_protocol::dispatch::{HandlerCall, HandlerKind, Handlers};
+use interop_protocol::raw::{raw_output, to_raw, RawValue};
 use interop_protocol::{plugin::unloaded, ErrorKind, LoadedManifest, Manifest, PluginError};
 use interop_sandbox::HostServices;
 use serde_json::Value;
@@ -174,9 +175,44 @@ impl NativePlugin {
 
     /// Calls `entry(handler, input)` and reads the reply as JSON.
     fn call(&self, call: &HandlerCall<'_>, entry: EntryFn) -> Result<Value, PluginError> {
-        let handler = call.handler;
         let input = serde_json::to_vec(call.input)
             .map_err(|e| self.error(PluginError::internal(format!("cannot encode input: {e}"))))?;
+        let reply = self.exchange(call, entry, &input)?;
+        if reply.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&reply).map_err(|e| {
+            self.error(PluginError::parse(format!(
+                "{call} returned invalid JSON: {e}"
+            )))
+        })
+    }
+
+    /// Calls `entry(handler, input)` with JSON text, and keeps the reply as text once it
+    /// is checked to be one JSON value.
+    fn call_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        entry: EntryFn,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        let reply = self.exchange(call, entry, input.get().as_bytes())?;
+        if reply.is_empty() {
+            return to_raw(&Value::Null);
+        }
+        raw_output(reply)
+            .map_err(|e| self.error(PluginError::parse(format!("{call} returned {}", e.message))))
+    }
+
+    /// Calls `entry(handler, input)`: the reply of a call that succeeded (empty for
+    /// none), or the error the plugin reported.
+    fn exchange(
+        &self,
+        call: &HandlerCall<'_>,
+        entry: EntryFn,
+        input: &[u8],
+    ) -> Result<Vec<u8>, PluginError> {
+        let handler = call.handler;
         if input.len() > self.max_message {
             return Err(self.error(PluginError::limit(
                 "message_size",
@@ -214,12 +250,7 @@ impl NativePlugin {
         drop(state);
         let reply = reply?;
         match code {
-            status::OK if reply.is_empty() => Ok(Value::Null),
-            status::OK => serde_json::from_slice(&reply).map_err(|e| {
-                self.error(PluginError::parse(format!(
-                    "{call} returned invalid JSON: {e}"
-                )))
-            }),
+            status::OK => Ok(reply),
             status::NOT_FOUND => Err(self.error(PluginError::not_found(format!(
                 "{call}: the library has no handler `{handler}`"
             )))),
@@ -296,23 +327,37 @@ fn guard<T>(plugin: &str, what: &str, f: impl FnOnce() -> T) -> Result<T, Plugin
     })
 }
 
+impl NativePlugin {
+    /// The library's entry point for handlers of `kind`.
+    fn entry(&self, kind: HandlerKind) -> Result<EntryFn, PluginError> {
+        let (which, entry) = match kind {
+            HandlerKind::Action => ("invoke", self.desc.invoke),
+            HandlerKind::Provider => ("get_provider", self.desc.get_provider),
+            HandlerKind::Hook => ("on_event", self.desc.on_event),
+        };
+        entry.ok_or_else(|| {
+            self.error(PluginError::not_found(format!(
+                "the library exports no `{which}` entry point"
+            )))
+        })
+    }
+}
+
 impl Handlers for NativePlugin {
     fn declared(&self) -> &Manifest {
         &self.manifest
     }
 
     fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
-        let (which, entry) = match call.kind {
-            HandlerKind::Action => ("invoke", self.desc.invoke),
-            HandlerKind::Provider => ("get_provider", self.desc.get_provider),
-            HandlerKind::Hook => ("on_event", self.desc.on_event),
-        };
-        let entry = entry.ok_or_else(|| {
-            self.error(PluginError::not_found(format!(
-                "the library exports no `{which}` entry point"
-            )))
-        })?;
-        self.call(call, entry)
+        self.call(call, self.entry(call.kind)?)
+    }
+
+    fn call_handler_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        self.call_raw(call, self.entry(call.kind)?, input)
     }
 
     fn release(&self) -> Result<(), PluginError> {

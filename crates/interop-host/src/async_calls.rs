@@ -15,7 +15,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use interop_protocol::{ActionResult, Plugin, PluginError, ProviderResult};
+use interop_protocol::{
+    ActionResult, Plugin, PluginError, ProviderResult, RawActionResult, RawValue,
+};
 
 use crate::{Host, HostError};
 
@@ -145,6 +147,24 @@ impl Host {
         off_thread(move || {
             let _permit = permit;
             host.invoke(&plugin, &action, input)
+        })
+        .await?
+    }
+
+    /// [`invoke_raw`](Host::invoke_raw) for async code: see the module docs.
+    pub async fn invoke_raw_async(
+        self: &Arc<Self>,
+        plugin: &str,
+        action: &str,
+        input: Box<RawValue>,
+    ) -> Result<RawActionResult, HostError> {
+        let limiter = self.entry(plugin)?.limiter;
+        let permit = limiter.slot(plugin).await?;
+        let host = self.clone();
+        let (plugin, action) = (plugin.to_owned(), action.to_owned());
+        off_thread(move || {
+            let _permit = permit;
+            host.invoke_raw(&plugin, &action, &input)
         })
         .await?
     }

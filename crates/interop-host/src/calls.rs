@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use interop_protocol::{
     ActionInvoke, ActionResult, HookEvent, PluginError, ProviderGet, ProviderResult,
+    RawActionResult, RawValue,
 };
 
 use crate::entry::Entry;
@@ -36,6 +37,22 @@ impl Host {
         Ok(timed(&entry, "action", &request.action, || {
             entry.inputs.check(&request.action, &request.input)?;
             entry.plugin.invoke(request)
+        })?)
+    }
+
+    /// Runs `action` of `plugin` with JSON text in and out (see
+    /// [`interop_protocol::raw`]): no `Value` is built on the way unless the action
+    /// declares an `inputSchema`, which is checked first as in [`Host::invoke`].
+    pub fn invoke_raw(
+        &self,
+        plugin: &str,
+        action: &str,
+        input: &RawValue,
+    ) -> Result<RawActionResult, HostError> {
+        let entry = self.entry(plugin)?;
+        Ok(timed(&entry, "action", action, || {
+            entry.inputs.check_raw(action, input)?;
+            entry.plugin.invoke_raw(action, input)
         })?)
     }
 

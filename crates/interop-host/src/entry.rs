@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use interop_protocol::{LoadedManifest, Plugin, PluginError};
+use interop_protocol::{LoadedManifest, Plugin, PluginError, RawValue};
 
 use crate::async_calls::Limiter;
 use crate::metrics::Recorder;
@@ -59,7 +59,7 @@ impl Entry {
 /// The compiled `inputSchema` of each action that declares one.
 pub(crate) struct InputSchemas {
     plugin: String,
-    by_action: BTreeMap<String, jsonschema::Validator>,
+    by_action: BTreeMap<String, Arc<jsonschema::Validator>>,
 }
 
 impl InputSchemas {
@@ -67,7 +67,7 @@ impl InputSchemas {
         let mut by_action = BTreeMap::new();
         for action in &plugin.manifest().actions {
             if let Some(schema) = &action.input_schema {
-                let validator = jsonschema::validator_for(schema).map_err(|e| {
+                let validator = interop_protocol::compiled::validator(schema).map_err(|e| {
                     PluginError::invalid_input(format!(
                         "action `{}`: inputSchema is not a valid JSON Schema: {e}",
                         action.name
@@ -81,6 +81,19 @@ impl InputSchemas {
             plugin: plugin.name().to_owned(),
             by_action,
         })
+    }
+
+    /// [`InputSchemas::check`] for JSON text: read into a `Value` only when the action
+    /// has a schema.
+    pub fn check_raw(&self, action: &str, input: &RawValue) -> Result<(), PluginError> {
+        if !self.by_action.contains_key(action) {
+            return Ok(());
+        }
+        let value: Value = serde_json::from_str(input.get()).map_err(|e| {
+            PluginError::invalid_input(format!("action `{action}`: input: {e}"))
+                .in_plugin(&self.plugin)
+        })?;
+        self.check(action, &value)
     }
 
     /// Checks `input` against the action's `inputSchema`, reporting every problem with

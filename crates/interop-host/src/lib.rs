@@ -47,7 +47,7 @@ pub use reload::{HostEvent, Watcher};
 
 pub use interop_protocol::{
     ActionInvoke, ActionResult, ErrorKind, HookEvent, LoadedManifest, Manifest, Plugin,
-    PluginError, Protocol, ProviderGet, ProviderResult,
+    PluginError, Protocol, ProviderGet, ProviderResult, RawActionResult, RawValue,
 };
 pub use interop_sandbox::{
     AuditTrail, Backend, Grants, HostLimits, HostServices, HostSink, MemorySink, Policy,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use interop_protocol::dispatch::{HandlerCall, Handlers};
 use interop_protocol::files::read_regular;
-use interop_protocol::{plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError};
+use interop_protocol::{
+    plugin::unloaded, Interop, LoadedManifest, Manifest, Plugin, PluginError, RawValue,
+};
 use interop_sandbox::{Backend, HostServices};
 use serde_json::Value;
 
@@ -159,6 +161,22 @@ impl JsPlugin {
     }
 }
 
+impl JsPlugin {
+    /// The host's error for a failed handler call.
+    fn call_error(&self, call: &HandlerCall<'_>, e: Error) -> PluginError {
+        let name = &self.manifest.name;
+        match e {
+            Error::Closed => unloaded(&self.manifest),
+            Error::NotFound(_) => PluginError::not_found(format!(
+                "{call}: the script's `plugin` object has no method `{}`",
+                call.handler
+            ))
+            .in_plugin(name),
+            other => other.into_plugin_error(name),
+        }
+    }
+}
+
 impl Handlers for JsPlugin {
     fn declared(&self) -> &Manifest {
         &self.manifest
@@ -167,20 +185,26 @@ impl Handlers for JsPlugin {
     /// Calls `plugin.<handler>` with the call's input, and an action's context as a second
     /// argument when the request carries one.
     fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
-        let name = &self.manifest.name;
         let mut args = vec![call.input.clone()];
         args.extend(call.context.cloned());
         self.runtime
             .call(&format!("plugin.{}", call.handler), &args)
-            .map_err(|e| match e {
-                Error::Closed => unloaded(&self.manifest),
-                Error::NotFound(_) => PluginError::not_found(format!(
-                    "{call}: the script's `plugin` object has no method `{}`",
-                    call.handler
-                ))
-                .in_plugin(name),
-                other => other.into_plugin_error(name),
-            })
+            .map_err(|e| self.call_error(call, e))
+    }
+
+    /// The input's text is the call's one argument, as written; the result comes back
+    /// as the text the script's value was printed to.
+    fn call_handler_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        self.runtime
+            .call_raw(
+                &format!("plugin.{}", call.handler),
+                &format!("[{}]", input.get()),
+            )
+            .map_err(|e| self.call_error(call, e))
     }
 
     fn release(&self) -> Result<(), PluginError> {

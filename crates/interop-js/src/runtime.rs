@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use interop_protocol::PluginError;
+use interop_protocol::{PluginError, RawValue};
 use interop_sandbox::HostServices;
 use serde_json::Value;
 
@@ -215,13 +215,30 @@ impl Runtime {
     /// global object; the first call that names one publishes it there
     /// (`globalThis.plugin = plugin`), so a script's `const plugin = {...}` works.
     pub fn call_json(&self, path: &str, args_json: &str) -> Result<Value, Error> {
-        match self.run(|e| e.call(path, args_json)) {
+        self.call_published(path, || self.run(|e| e.call(path, args_json)))
+    }
+
+    /// As [`call_json`](Self::call_json), with the result kept as the JSON text the
+    /// script's value was printed to (`undefined` is `null`): no `Value` is built.
+    pub fn call_raw(&self, path: &str, args_json: &str) -> Result<Box<RawValue>, Error> {
+        let text = self.call_published(path, || self.run_text(|e| e.call(path, args_json)))?;
+        RawValue::from_string(text.unwrap_or_else(|| "null".to_owned()))
+            .map_err(|e| Error::Engine(format!("result is not JSON: {e}")))
+    }
+
+    /// Runs `call` (a call of the function at `path`); when `path`'s first name is a
+    /// top-level lexical binding not yet on the global object, publishes it and runs
+    /// `call` again.
+    fn call_published<T>(
+        &self,
+        path: &str,
+        call: impl Fn() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match call() {
             Err(Error::NotFound(what)) => {
                 let root = path.split('.').next().unwrap_or(path);
                 if is_identifier(root) && self.publish_lexical(root)? {
-                    return self
-                        .run(|e| e.call(path, args_json))
-                        .map_err(|err| not_found_at(path, err));
+                    return call().map_err(|err| not_found_at(path, err));
                 }
                 Err(not_found_at(path, Error::NotFound(what)))
             }
@@ -329,6 +346,16 @@ impl Runtime {
     }
 
     fn run(&self, op: impl FnOnce(&mut Engine) -> Outcome) -> Result<Value, Error> {
+        match self.run_text(op)? {
+            None => Ok(Value::Null),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::Engine(format!("result is not JSON: {e}"))),
+        }
+    }
+
+    /// Runs `op` on the engine under the runtime's limits; its result as the JSON text
+    /// the shim printed it to (`None` for `undefined`).
+    fn run_text(&self, op: impl FnOnce(&mut Engine) -> Outcome) -> Result<Option<String>, Error> {
         let mut guard = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         let engine = guard.as_mut().ok_or(Error::Closed)?;
         let services = self.services.read().unwrap_or_else(|e| e.into_inner());
@@ -373,7 +400,7 @@ impl Runtime {
             });
         }
         match outcome {
-            Outcome::Ok(text) if text.is_empty() => Ok(Value::Null),
+            Outcome::Ok(text) if text.is_empty() => Ok(None),
             Outcome::TooLarge => Err(Error::Limit {
                 limit: "message_size",
                 message: format!(
@@ -381,8 +408,7 @@ impl Runtime {
                     self.config.max_message_bytes
                 ),
             }),
-            Outcome::Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| Error::Engine(format!("result is not JSON: {e}"))),
+            Outcome::Ok(text) => Ok(Some(text)),
             Outcome::Thrown(text) => Err(Error::from_thrown(&text)),
             Outcome::Failed(text) if text == "not found" || text == "not a function" => {
                 Err(Error::NotFound(text))

@@ -23,7 +23,7 @@ pub fn effective_config(manifest: &Manifest, overrides: &Config) -> Result<Confi
     let Some(schema) = &manifest.config_schema else {
         return Ok(config);
     };
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+    let validator = crate::compiled::validator(schema).map_err(|e| {
         PluginError::invalid_input(format!("`configSchema` is not a valid JSON Schema: {e}"))
             .in_plugin(&manifest.name)
     })?;

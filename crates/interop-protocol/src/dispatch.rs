@@ -22,6 +22,7 @@
 
 use serde_json::{json, Value};
 
+use crate::raw::{to_raw, RawActionResult, RawValue};
 use crate::{
     ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
     ProviderResult,
@@ -78,6 +79,24 @@ pub trait Handlers: Send + Sync {
     /// nothing). Failures of the call itself (trap, exception, limit) are `Err`.
     fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError>;
 
+    /// Runs an action's handler with JSON text in and out, for
+    /// [`Plugin::invoke_raw`]; `call.input` is `null` and the input is `input`. The
+    /// default goes through [`Handlers::call_handler`]; a backend whose engine takes JSON
+    /// text overrides it, so that no `Value` is built.
+    fn call_handler_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        let value: Value = serde_json::from_str(input.get())
+            .map_err(|e| PluginError::invalid_input(format!("{call}: {e}")))?;
+        let reply = self.call_handler(&HandlerCall {
+            input: &value,
+            ..*call
+        })?;
+        to_raw(&reply)
+    }
+
     /// Releases the engine resources; later calls fail with the
     /// [`unloaded`](crate::plugin::unloaded) error. Releasing twice is not an error.
     fn release(&self) -> Result<(), PluginError>;
@@ -127,6 +146,19 @@ impl<H: Handlers> Plugin for H {
             context: context.as_ref(),
         })?;
         Ok(ActionResult::from_reply(reply))
+    }
+
+    fn invoke_raw(&self, action: &str, input: &RawValue) -> Result<RawActionResult, PluginError> {
+        let declared = self.declared().require_action(action)?;
+        let call = HandlerCall {
+            kind: HandlerKind::Action,
+            name: action,
+            handler: declared.handler(),
+            input: &Value::Null,
+            context: None,
+        };
+        let reply = self.call_handler_raw(&call, input)?;
+        Ok(RawActionResult::from_reply(reply))
     }
 
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError> {

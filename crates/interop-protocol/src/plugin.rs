@@ -15,6 +15,7 @@
 
 use serde_json::Value;
 
+use crate::raw::{RawActionResult, RawValue};
 use crate::{
     ActionInvoke, ActionResult, HookEvent, Manifest, PluginError, ProviderGet, ProviderResult,
 };
@@ -32,6 +33,19 @@ pub trait Plugin: Send + Sync {
     /// Runs an action. An action that reports failure comes back as `Ok` with
     /// `success: false`; `Err` means the call itself failed (unknown action, trap, limit).
     fn invoke(&self, request: &ActionInvoke) -> Result<ActionResult, PluginError>;
+
+    /// Runs an action with JSON text in and out: `input` goes to the plugin as it is, and
+    /// the result's data is the JSON text the plugin wrote (checked to be one JSON value).
+    /// The same call as [`Plugin::invoke`] without memory, state or options; see
+    /// [`crate::raw`] for when it pays. Backends whose engines take JSON text (wasm, JS,
+    /// native libraries) pass the text through; the others (this default) go through
+    /// `invoke`.
+    fn invoke_raw(&self, action: &str, input: &RawValue) -> Result<RawActionResult, PluginError> {
+        let input = serde_json::from_str(input.get())
+            .map_err(|e| PluginError::invalid_input(format!("action `{action}`: {e}")))?;
+        let result = self.invoke(&ActionInvoke::new(action, input))?;
+        RawActionResult::try_from(result).map_err(|e| e.in_plugin(self.name()))
+    }
 
     /// Asks a provider for its value.
     fn get_provider(&self, request: &ProviderGet) -> Result<ProviderResult, PluginError>;

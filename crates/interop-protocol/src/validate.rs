@@ -423,7 +423,7 @@ fn semantic_problems(m: &Manifest, dir: Option<&Path>, problems: &mut Vec<Proble
         .chain([("$.configSchema".to_owned(), &m.config_schema)]);
     for (path, schema) in schemas {
         if let Some(schema) = schema {
-            if let Err(e) = jsonschema::validator_for(schema) {
+            if let Err(e) = crate::compiled::validator(schema) {
                 problems.push(Problem::new(path, format!("not a valid JSON Schema: {e}")));
             }
         }

@@ -2,7 +2,9 @@
 //!
 //! - `call`: a no-op export through a raw `TypedFunc`, and the same export as an interop
 //!   action (`Plugin::invoke`);
-//! - `json_1kib`: a 1 KiB JSON document in and out of an echo action;
+//! - `json_1kib`: a 1 KiB JSON document in and out of an echo action, as a `Value`
+//!   (`Plugin::invoke`) and as JSON text (`Plugin::invoke_raw`), next to `serde_json`
+//!   alone; `json_64kib`: the same with a 64 KiB document;
 //! - `load` (the Rust greeter sample, about 120 KiB): compiling, the `.cwasm` disk cache
 //!   next to raw wasmtime's `deserialize_file`, the memory cache from bytes and from a
 //!   known file, and loading one more copy of a plugin whose module is cached;
@@ -78,29 +80,64 @@ fn call(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("json_1kib");
-    let doc: Value = json!({
-        "items": (0..36).map(|i| json!({"id": i, "name": format!("item-{i:03}")})).collect::<Vec<_>>(),
-    });
-    let size = doc.to_string().len();
-    assert!((900..1200).contains(&size), "document is {size} bytes");
-    // The floor: serde_json alone writing the document and parsing it back into a Value.
-    group.bench_function("serde_json_alone", |b| {
-        b.iter(|| {
-            let bytes = serde_json::to_vec(black_box(&doc)).unwrap();
-            black_box(serde_json::from_slice::<Value>(&bytes).unwrap())
-        })
-    });
-    let request = ActionInvoke::new("echo", doc);
-    group.bench_function("interop_echo_object", |b| {
-        b.iter(|| black_box(plugin.invoke(black_box(&request)).unwrap()))
-    });
+    let mut group = json_group(c, &plugin, "json_1kib", 36, 900..1200);
     // The same size as one JSON string (a text payload): no tree to build.
     let request = ActionInvoke::new("echo", Value::String("x".repeat(1022)));
     group.bench_function("interop_echo_string", |b| {
         b.iter(|| black_box(plugin.invoke(black_box(&request)).unwrap()))
     });
     group.finish();
+    json_group(c, &plugin, "json_64kib", 2180, 60_000..70_000).finish();
+}
+
+/// The group `name`: a document of `records` small records (`size` bytes of JSON) in and
+/// out of the echo action, as a `Value` and as JSON text, next to their floors.
+fn json_group<'a>(
+    c: &'a mut Criterion,
+    plugin: &dyn Plugin,
+    name: &str,
+    records: usize,
+    size: std::ops::Range<usize>,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
+    let doc: Value = json!({
+        "items": (0..records).map(|i| json!({"id": i, "name": format!("item-{i:03}")})).collect::<Vec<_>>(),
+    });
+    let len = doc.to_string().len();
+    assert!(size.contains(&len), "document is {len} bytes");
+    // The floor of `invoke`: serde_json alone writing the document and parsing it back.
+    group.bench_function("serde_json_alone", |b| {
+        b.iter(|| {
+            let bytes = serde_json::to_vec(black_box(&doc)).unwrap();
+            black_box(serde_json::from_slice::<Value>(&bytes).unwrap())
+        })
+    });
+    let request = ActionInvoke::new("echo", doc.clone());
+    group.bench_function("interop_echo_object", |b| {
+        b.iter(|| black_box(plugin.invoke(black_box(&request)).unwrap()))
+    });
+    raw_rows(&mut group, plugin, &doc);
+    group
+}
+
+/// The JSON-text rows of a `json_*` group: `doc` through `Plugin::invoke_raw`, and the
+/// floor of that path, `serde_json` checking the text is one JSON value (what the host
+/// does with a guest's output before handing it on as `RawValue`).
+fn raw_rows(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    plugin: &dyn Plugin,
+    doc: &Value,
+) {
+    let text = serde_json::value::to_raw_value(doc).unwrap();
+    group.bench_function("serde_json_check_text", |b| {
+        b.iter(|| {
+            let owned = black_box(text.get()).as_bytes().to_vec();
+            black_box(interop_protocol::raw::raw_output(owned).unwrap())
+        })
+    });
+    group.bench_function("interop_echo_raw", |b| {
+        b.iter(|| black_box(plugin.invoke_raw("echo", black_box(&text)).unwrap()))
+    });
 }
 
 /// The module of the Rust greeter sample (about 120 KiB of wasm), which

@@ -69,7 +69,10 @@ pub(crate) fn instantiate_with(
     })?;
     let memory = instance.get_memory(&mut store, "memory");
     store.data_mut().memory = memory;
-    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+    // `get_func` first: `get_typed_func` of a missing export formats an error, a cost
+    // every instantiation of a module without `_initialize` would pay.
+    let init = instance.get_func(&mut store, "_initialize");
+    if let Some(Ok(init)) = init.map(|f| f.typed::<(), ()>(&store)) {
         enter(&mut store, &|| "`_initialize`".into(), |store| {
             init.call(store, ())
         })?;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use interop_protocol::raw::{raw_output, to_raw, RawValue};
 use interop_protocol::{HandlerCall, Handlers, Interop, Manifest, PluginError, WasmAbi};
 use interop_sandbox::HostServices;
 use serde_json::Value;
@@ -158,10 +159,65 @@ impl WasmPlugin {
     ) -> Result<Value, PluginError> {
         let policy = self.inner.services.policy();
         // An Extism plugin reads its input as bytes: a JSON string arrives as its text.
-        let input = match self.inner.extism_vars {
-            Some(_) => checked_input(what, extism::input_bytes(input), policy)?,
-            None => encode_input(what, input, policy)?,
-        };
+        match self.inner.extism_vars {
+            Some(_) => {
+                let input = checked_input(what, extism::input_bytes(input), policy)?;
+                self.run(what, handler, input, |state, status| {
+                    extism_result(state, status, what)
+                })
+            }
+            None => {
+                let input = encode_input(what, input, policy)?;
+                self.run(what, handler, input, |state, _| match state.output.take() {
+                    None => Ok(Value::Null),
+                    Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                        PluginError::parse(format!(
+                            "{}: ft_output was given invalid JSON ({e}): {}",
+                            what(),
+                            bounded(&bytes[..bytes.len().min(200)], bytes.len())
+                        ))
+                    }),
+                })
+            }
+        }
+    }
+
+    /// Runs the export `handler` with JSON text in and out: the text is copied into the
+    /// guest as it is, and what the guest output is checked to be one JSON value.
+    fn call_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        let what = || call.to_string();
+        if self.inner.extism_vars.is_some() {
+            // Extism plugins take text or bytes, not JSON: the conversions of `call`.
+            let input: Value = serde_json::from_str(input.get())
+                .map_err(|e| PluginError::invalid_input(format!("{call}: {e}")))?;
+            return to_raw(&self.call(&what, call.handler, &input)?);
+        }
+        let policy = self.inner.services.policy();
+        let input = checked_input(&what, input.get().as_bytes().to_vec(), policy)?;
+        self.run(&what, call.handler, input, |state, _| {
+            match state.output.take() {
+                None => to_raw(&Value::Null),
+                Some(bytes) => raw_output(bytes)
+                    .map_err(|e| PluginError::parse(format!("{call}: ft_output: {}", e.message))),
+            }
+        })
+    }
+
+    /// Runs the export `handler` on an instance of the pool with `input` (the bytes the
+    /// guest reads), then `read` takes the reply out of the instance's state (given the
+    /// export's status: Extism's, or 0).
+    fn run<T>(
+        &self,
+        what: &dyn Fn() -> String,
+        handler: &str,
+        input: Vec<u8>,
+        read: impl FnOnce(&mut State, i32) -> Result<T, PluginError>,
+    ) -> Result<T, PluginError> {
+        let policy = self.inner.services.policy();
         let mut live = self
             .pool
             .lease(what, &self.manifest, policy, || self.inner.instantiate())?;
@@ -192,24 +248,11 @@ impl WasmPlugin {
             }
         };
         let state = live.store.data_mut();
-        if let Entry::Extism(_) = func {
-            return extism_result(state, status, what).map_err(|e| e.in_plugin(&policy.plugin));
-        }
-        if let Some(message) = state.error.take() {
+        if let (Entry::Interop(_), Some(message)) = (&func, state.error.take()) {
             return Err(PluginError::exec(message).in_plugin(&policy.plugin));
         }
         // ft_output refused anything over the message limit before copying it.
-        match state.output.take() {
-            None => Ok(Value::Null),
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                PluginError::parse(format!(
-                    "{}: ft_output was given invalid JSON ({e}): {}",
-                    what(),
-                    bounded(&bytes[..bytes.len().min(200)], bytes.len())
-                ))
-                .in_plugin(&policy.plugin)
-            }),
-        }
+        read(state, status).map_err(|e| e.in_plugin(&policy.plugin))
     }
 }
 
@@ -318,6 +361,14 @@ impl Handlers for WasmPlugin {
 
     fn call_handler(&self, call: &HandlerCall<'_>) -> Result<Value, PluginError> {
         self.call(&|| call.to_string(), call.handler, call.input)
+    }
+
+    fn call_handler_raw(
+        &self,
+        call: &HandlerCall<'_>,
+        input: &RawValue,
+    ) -> Result<Box<RawValue>, PluginError> {
+        self.call_raw(call, input)
     }
 
     fn release(&self) -> Result<(), PluginError> {

@@ -135,6 +135,23 @@ fn host_functions_answer_with_status_ok_and_json() {
     assert_eq!(logs.last().unwrap().message, "\"a warning\"");
 }
 
+/// `invoke_raw`: the library gets the caller's text and the caller gets the library's,
+/// spacing and all.
+#[test]
+fn json_text_goes_in_and_comes_back_as_written() {
+    let (host, sink, _dir) = loaded("{}");
+    let text = |t: &str| interop_host::RawValue::from_string(t.to_owned()).unwrap();
+    let shout = host
+        .invoke_raw("probe", "shout", &text(r#"{"text":"hi"}"#))
+        .unwrap();
+    assert_eq!(shout.data.unwrap().get(), r#"{"status": 0, "out": "HI"}"#);
+    let log = host
+        .invoke_raw("probe", "log", &text(r#"  "as written"  "#))
+        .unwrap();
+    assert!(log.success && log.data.is_none() && log.text.is_none());
+    assert_eq!(sink.logs().last().unwrap().message, r#""as written""#);
+}
+
 #[test]
 fn refusals_and_unknown_functions_come_back_as_error_json_and_are_audited() {
     let (host, _, _dir) = loaded("{}");

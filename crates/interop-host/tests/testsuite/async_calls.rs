@@ -100,4 +100,8 @@ fn async_calls_work_without_a_tokio_runtime_too() {
     let (host, _dir) = host_with(Concurrency::default(), 0);
     let answer = futures_executor::block_on(host.invoke_async("slow", "run", Value::Null));
     assert_eq!(answer.unwrap().text.as_deref(), Some("done"));
+    // The JSON-text call too.
+    let input = interop_host::RawValue::from_string("null".to_owned()).unwrap();
+    let answer = futures_executor::block_on(host.invoke_raw_async("slow", "run", input));
+    assert_eq!(answer.unwrap().text.as_deref(), Some("done"));
 }

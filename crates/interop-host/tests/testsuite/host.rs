@@ -133,13 +133,7 @@ fn a_manifest_is_loaded_by_the_backend_of_its_protocol() {
     );
 }
 
-#[test]
-fn input_is_checked_against_the_action_input_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let host = host();
-    host.load(write_manifest(dir.path(), "a", json!([])))
-        .unwrap();
-    let err = host.invoke("a", "greet", json!(42)).unwrap_err();
+fn assert_refused_by_the_schema(err: HostError) {
     let HostError::Plugin(err) = err else {
         panic!("{err}")
     };
@@ -149,6 +143,16 @@ fn input_is_checked_against_the_action_input_schema() {
             .contains("action `greet`: input does not match its inputSchema"),
         "{err}"
     );
+}
+
+#[test]
+fn input_is_checked_against_the_action_input_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host();
+    host.load(write_manifest(dir.path(), "a", json!([])))
+        .unwrap();
+    let err = host.invoke("a", "greet", json!(42)).unwrap_err();
+    assert_refused_by_the_schema(err);
     assert_eq!(
         host.invoke("a", "greet", json!("x"))
             .unwrap()
@@ -156,6 +160,27 @@ fn input_is_checked_against_the_action_input_schema() {
             .as_deref(),
         Some("Hello, x!")
     );
+}
+
+/// `Host::invoke_raw` holds JSON text to the same schema as `invoke`, and counts in the
+/// plugin's metrics the same way.
+#[test]
+fn json_text_input_is_checked_against_the_input_schema_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host();
+    host.load(write_manifest(dir.path(), "a", json!([])))
+        .unwrap();
+    let text = |t: &str| interop_host::RawValue::from_string(t.to_owned()).unwrap();
+    let err = host.invoke_raw("a", "greet", &text("42")).unwrap_err();
+    assert_refused_by_the_schema(err);
+    let ok = host.invoke_raw("a", "greet", &text(r#""x""#)).unwrap();
+    assert_eq!(ok.text.as_deref(), Some("Hello, x!"));
+    // An action without a schema takes any JSON text.
+    let app = host.invoke_raw("a", "app", &text("[1, 2]")).unwrap();
+    assert_eq!(app.data.unwrap().get(), r#""1.0.0""#);
+    let metrics = host.metrics("a").unwrap();
+    assert_eq!(metrics.calls, 3);
+    assert_eq!(metrics.errors.get("invalid_input"), Some(&1));
 }
 
 #[test]

@@ -44,6 +44,30 @@ fn an_action_gets_its_input_and_a_context_only_when_the_request_has_one() {
     );
 }
 
+/// `invoke_raw`: the input's text is the handler's one argument, and the reply comes back
+/// as the text V8 printed it to, meaning what it means through `invoke`.
+#[test]
+fn an_action_called_with_json_text_gets_it_as_its_one_argument() {
+    let (plugin, _dir) = load();
+    let input =
+        interop_protocol::RawValue::from_string(r#"{"b":[1,2.5],"a":"\u00fc"}"#.into()).unwrap();
+    let result = plugin.invoke_raw("act", &input).unwrap();
+    assert!(result.success);
+    assert_eq!(
+        result.data.unwrap().get(),
+        r#"{"args":[{"b":[1,2.5],"a":"ü"}]}"#
+    );
+    let through_value = plugin
+        .invoke(&ActionInvoke::new("act", json!({"b": [1, 2.5], "a": "ü"})))
+        .unwrap();
+    assert_eq!(
+        args_of(through_value.data),
+        json!([{"b": [1, 2.5], "a": "ü"}])
+    );
+    let err = plugin.invoke_raw("nope", &input).unwrap_err();
+    assert_eq!(err.kind, interop_protocol::ErrorKind::NotFound);
+}
+
 #[test]
 fn a_provider_gets_memory_and_state_as_its_one_argument_even_when_both_are_null() {
     let (plugin, _dir) = load();

@@ -110,6 +110,9 @@
   (func (export "fetch") (call $pass (i32.const 32) (i32.const 9)))
   (func (export "hostfn") (call $pass (i32.const 48) (i32.const 10)))
 
+  ;; Outputs text that is not JSON.
+  (func (export "garbage") (call $output (i32.const 0) (i32.const 14)))
+
   (func (export "fail") (call $error (i32.const 64) (i32.const 4)))
   (func (export "trap") unreachable)
   (func (export "oob") (call $output (i32.const 0xFFFF0000) (i32.const 16)))

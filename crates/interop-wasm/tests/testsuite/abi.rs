@@ -25,9 +25,10 @@ const ACTIONS: &[&str] = &[
     "input_len",
     "count",
     "stdout",
+    "garbage",
 ];
 
-fn abi_plugin(backend: &WasmBackend, functions: HostFunctions) -> Loaded {
+pub(crate) fn abi_plugin(backend: &WasmBackend, functions: HostFunctions) -> Loaded {
     let actions: Vec<Value> = ACTIONS.iter().map(|a| json!({"name": a})).collect();
     let dir = plugin_dir(
         json!({

@@ -191,6 +191,10 @@ fn oversized_input_is_refused_before_the_guest_runs() {
         .invoke(&ActionInvoke::new("echo", json!("x".repeat(100))))
         .unwrap_err();
     assert_eq!(err.limit_name(), Some("message_size"), "{err}");
+    // JSON text is held to the same limit.
+    let text = interop_protocol::raw::to_raw(&"x".repeat(100)).unwrap();
+    let err = plugin.invoke_raw("echo", &text).unwrap_err();
+    assert_eq!(err.limit_name(), Some("message_size"), "{err}");
 }
 
 /// Loads the WAT `wat` with one action `run` under a 16 MiB memory limit.

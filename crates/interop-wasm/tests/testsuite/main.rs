@@ -10,6 +10,7 @@ mod files;
 mod greeters;
 mod limits;
 mod pool;
+mod raw;
 mod run;
 mod sizes;
 mod structure;
