@@ -140,6 +140,19 @@ export interface HostOptions {
   log?: (record: LogEntry) => void
 }
 
+/** What an action called with JSON text returned: its data stays JSON text. */
+export interface JsonOutcome {
+  /** As `ActionOutcome.success`. */
+  success: boolean
+  /** A human-readable result. */
+  text?: string
+  /**
+   * Structured result data, as the JSON text the plugin wrote (`JSON.parse` it, or
+   * pass it on as it is).
+   */
+  dataJson?: string
+}
+
 /** Limits of every plugin (a manifest may lower them, never raise them). */
 export interface LimitsOptions {
   /** Memory, in MiB (default 64). */
@@ -189,6 +202,12 @@ export declare class Plugin {
    * cross as `"base64:..."` strings).
    */
   invoke(action: string, input?: unknown): Promise<ActionOutcome>
+  /**
+   * Runs `action` with `json`, its input as JSON text, and resolves with the result's
+   * data as JSON text (`dataJson`): for a host that holds JSON text already (a request
+   * body), no JavaScript value is converted on the way in or out.
+   */
+  invokeJson(action: string, json: string): Promise<JsonOutcome>
   /** Asks the plugin's provider `provider`. */
   provider(provider: string): Promise<ProviderOutcome>
   /** Delivers `event` to this plugin alone; resolves to what its handlers returned. */

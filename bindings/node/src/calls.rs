@@ -8,7 +8,7 @@ use napi::{Env, JsError};
 use napi_derive::napi;
 use serde_json::Value;
 
-use interop_host::{ActionResult, HostError, ProviderResult};
+use interop_host::{ActionResult, HostError, ProviderResult, RawActionResult};
 use interop_protocol::PluginError;
 
 use crate::error::{from_host, to_js};
@@ -69,6 +69,33 @@ pub(crate) fn action_outcome(
         success: result.success,
         text: result.text,
         data: result.data,
+    })
+}
+
+/// What an action called with JSON text returned: its data stays JSON text.
+#[napi(object)]
+pub struct JsonOutcome {
+    /// As `ActionOutcome.success`.
+    pub success: bool,
+    /// A human-readable result.
+    pub text: Option<String>,
+    /// Structured result data, as the JSON text the plugin wrote (`JSON.parse` it, or
+    /// pass it on as it is).
+    pub data_json: Option<String>,
+}
+
+/// [`action_outcome`] for a result whose data is JSON text.
+pub(crate) fn json_outcome(
+    result: RawActionResult,
+    plugin: &str,
+) -> Result<JsonOutcome, PluginError> {
+    if let (false, Some(error)) = (result.success, result.error) {
+        return Err(error.in_plugin(plugin));
+    }
+    Ok(JsonOutcome {
+        success: result.success,
+        text: result.text,
+        data_json: result.data.map(|raw| String::from(Box::<str>::from(raw))),
     })
 }
 

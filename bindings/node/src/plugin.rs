@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use interop_host::{PluginError, RawValue};
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::calls::{action_outcome, blocking, promise, ActionOutcome, ProviderOutcome};
+use crate::calls::{
+    action_outcome, blocking, json_outcome, promise, ActionOutcome, JsonOutcome, ProviderOutcome,
+};
 use crate::convert::to_json;
 use crate::error::{from_host, to_js};
 
@@ -56,6 +59,39 @@ impl Plugin {
                     .await
                     .map_err(from_host)?;
                 action_outcome(result, &name)
+            },
+            |_, outcome| Ok(outcome),
+        )
+    }
+
+    /// Runs `action` with `json`, its input as JSON text, and resolves with the result's
+    /// data as JSON text (`dataJson`): for a host that holds JSON text already (a request
+    /// body), no JavaScript value is converted on the way in or out.
+    #[napi(ts_args_type = "action: string, json: string")]
+    pub fn invoke_json<'env>(
+        &self,
+        env: &'env Env,
+        action: String,
+        json: String,
+    ) -> napi::Result<PromiseRaw<'env, JsonOutcome>> {
+        let input = match RawValue::from_string(json) {
+            Ok(input) => input,
+            Err(e) => {
+                let error = PluginError::invalid_input(format!(
+                    "action `{action}`: the input is not JSON text: {e}"
+                ));
+                return Err(to_js(env, &error.in_plugin(&self.name)));
+            }
+        };
+        let (host, name) = (self.host.clone(), self.name.clone());
+        promise(
+            env,
+            async move {
+                let result = host
+                    .invoke_raw_async(&name, &action, input)
+                    .await
+                    .map_err(from_host)?;
+                json_outcome(result, &name)
             },
             |_, outcome| Ok(outcome),
         )

@@ -20,6 +20,29 @@ test('loadWasmPlugin loads the Rust greeter from its .wasm file and greets', asy
   await greeter.unload();
 });
 
+test('invokeJson takes the input as JSON text, checked like any input', async () => {
+  const greeter = await loadWasmPlugin(wasmFile);
+  const result = await greeter.invokeJson('greet', '"World"');
+  assert.equal(result.text, 'Hello, World!');
+  assert.equal(result.dataJson, undefined);
+  await assert.rejects(greeter.invokeJson('greet', '42'), (e) => {
+    assert.ok(e instanceof InteropError);
+    assert.equal(e.kind, 'invalid_input');
+    assert.match(e.message, /does not match its inputSchema/);
+    return true;
+  });
+  // Text that is not JSON is refused before the call, as `invoke` refuses an input it
+  // cannot convert: the method throws.
+  assert.throws(() => greeter.invokeJson('greet', '{"unclosed": '), (e) => {
+    assert.ok(e instanceof InteropError);
+    assert.equal(e.kind, 'invalid_input');
+    assert.equal(e.plugin, 'rust-greeter');
+    assert.match(e.message, /not JSON text/);
+    return true;
+  });
+  await greeter.unload();
+});
+
 test('loadPythonPlugin loads the Python greeter from its directory and greets', async () => {
   const greeter = await loadPythonPlugin(join(plugins, 'python-greeter'));
   const result = await greeter.invoke('farewell', 'World');

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use interop_host::{ActionResult, Host, PluginError, ProviderResult};
+use interop_host::{ActionResult, Host, PluginError, ProviderResult, RawActionResult, RawValue};
 use interop_sandbox::AuditEvent;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -65,6 +65,22 @@ pub(crate) fn action_value(py: Python<'_>, result: ActionResult) -> PyResult<Py<
         (Some(data), _) => Ok(to_py(py, &data)?.unbind()),
         (None, Some(text)) => Ok(text.into_pyobject(py)?.into_any().unbind()),
         (None, None) => Ok(py.None()),
+    }
+}
+
+/// [`action_value`] as JSON text: the data as the plugin wrote it, else the text as a
+/// JSON string, else `null`.
+fn action_json(result: RawActionResult) -> PyResult<String> {
+    if !result.success {
+        let err = result
+            .error
+            .unwrap_or_else(|| PluginError::exec("the action reported failure without an error"));
+        return Err(plugin_err(err));
+    }
+    match (result.data, result.text) {
+        (Some(data), _) => Ok(String::from(Box::<str>::from(data))),
+        (None, Some(text)) => Ok(Value::String(text).to_string()),
+        (None, None) => Ok("null".to_owned()),
     }
 }
 
@@ -175,6 +191,31 @@ impl PyHost {
         let host = self.host();
         let result = py.detach(|| host.invoke(plugin, action, input)).py_err()?;
         action_value(py, result)
+    }
+
+    /// As `invoke`, with the input and the result as JSON text: `json.loads` of what it
+    /// returns is what `invoke` returns. No Python object is converted either way, and
+    /// wasm, JS and native plugins get the text as written.
+    fn invoke_json(
+        &self,
+        py: Python<'_>,
+        plugin: &str,
+        action: &str,
+        input: &str,
+    ) -> PyResult<String> {
+        let input = RawValue::from_string(input.to_owned()).map_err(|e| {
+            plugin_err(
+                PluginError::invalid_input(format!(
+                    "action `{action}`: the input is not JSON text: {e}"
+                ))
+                .in_plugin(plugin),
+            )
+        })?;
+        let host = self.host();
+        let result = py
+            .detach(|| host.invoke_raw(plugin, action, &input))
+            .py_err()?;
+        action_json(result)
     }
 
     /// Asks `plugin` for its provider `provider`.

@@ -30,6 +30,14 @@ def test_a_greeter_of_each_backend_greets_the_world(host, name, backend):
     assert host.invoke(name, "greet", "World") == "Hello, World!"
 
 
+@pytest.mark.parametrize("name,backend", GREETERS)
+def test_invoke_json_takes_and_gives_json_text(host, name, backend):
+    host.load(PLUGINS / name / "plugin.json")
+    assert host.invoke_json(name, "greet", '"World"') == '"Hello, World!"'
+    with pytest.raises(interop.InvalidInput, match="not JSON text"):
+        host.invoke_json(name, "greet", '{"unclosed": ')
+
+
 def test_a_loaded_plugin_is_called_like_an_object(host):
     greeter = host.load(PLUGINS / "javascript-greeter" / "plugin.json")
     assert "greet" in greeter.actions
