@@ -55,12 +55,7 @@ impl PyHost {
 /// What an action returned, as Python: its data, else its text, else `None`; a result
 /// that reports failure raises its error.
 pub(crate) fn action_value(py: Python<'_>, result: ActionResult) -> PyResult<Py<PyAny>> {
-    if !result.success {
-        let err = result
-            .error
-            .unwrap_or_else(|| PluginError::exec("the action reported failure without an error"));
-        return Err(plugin_err(err));
-    }
+    failed(result.success, result.error)?;
     match (result.data, result.text) {
         (Some(data), _) => Ok(to_py(py, &data)?.unbind()),
         (None, Some(text)) => Ok(text.into_pyobject(py)?.into_any().unbind()),
@@ -68,15 +63,21 @@ pub(crate) fn action_value(py: Python<'_>, result: ActionResult) -> PyResult<Py<
     }
 }
 
+/// The error of an action result that reports failure (an `exec` error when it gives
+/// none).
+fn failed(success: bool, error: Option<PluginError>) -> PyResult<()> {
+    if success {
+        return Ok(());
+    }
+    let err =
+        error.unwrap_or_else(|| PluginError::exec("the action reported failure without an error"));
+    Err(plugin_err(err))
+}
+
 /// [`action_value`] as JSON text: the data as the plugin wrote it, else the text as a
 /// JSON string, else `null`.
 fn action_json(result: RawActionResult) -> PyResult<String> {
-    if !result.success {
-        let err = result
-            .error
-            .unwrap_or_else(|| PluginError::exec("the action reported failure without an error"));
-        return Err(plugin_err(err));
-    }
+    failed(result.success, result.error)?;
     match (result.data, result.text) {
         (Some(data), _) => Ok(String::from(Box::<str>::from(data))),
         (None, Some(text)) => Ok(Value::String(text).to_string()),
