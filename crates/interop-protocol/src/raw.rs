@@ -3,9 +3,9 @@
 //! [`Plugin::invoke`](crate::Plugin::invoke) takes and returns `serde_json::Value` trees.
 //! For a structured document, building the tree and printing it again costs far more than
 //! carrying the document to the plugin and back (a 1 KiB object of 36 records in and out
-//! of a wasm plugin: 29 µs through `Value`, 3.7 µs as text; docs/benchmarks.md). A caller that has
-//! JSON text in hand and wants JSON text back (a server forwarding a request body, a
-//! binding handed a string by JavaScript) calls
+//! of a wasm plugin: 29 µs through `Value`, 3.7 µs as text; docs/benchmarks.md). A caller
+//! that has JSON text in hand and wants JSON text back (a server forwarding a request
+//! body, a binding handed a string by JavaScript) calls
 //! [`Plugin::invoke_raw`](crate::Plugin::invoke_raw) instead: the input reaches the
 //! plugin as the caller's text, and the result's data comes back as the plugin's text.
 //!
