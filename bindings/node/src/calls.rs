@@ -62,14 +62,21 @@ pub(crate) fn action_outcome(
     result: ActionResult,
     plugin: &str,
 ) -> Result<ActionOutcome, PluginError> {
-    if let (false, Some(error)) = (result.success, result.error) {
-        return Err(error.in_plugin(plugin));
-    }
+    failed(result.success, result.error, plugin)?;
     Ok(ActionOutcome {
         success: result.success,
         text: result.text,
         data: result.data,
     })
+}
+
+/// The error of an action result that reports failure with an error (one without an
+/// error stays a result, `success: false`).
+fn failed(success: bool, error: Option<PluginError>, plugin: &str) -> Result<(), PluginError> {
+    match (success, error) {
+        (false, Some(error)) => Err(error.in_plugin(plugin)),
+        _ => Ok(()),
+    }
 }
 
 /// What an action called with JSON text returned: its data stays JSON text.
@@ -89,9 +96,7 @@ pub(crate) fn json_outcome(
     result: RawActionResult,
     plugin: &str,
 ) -> Result<JsonOutcome, PluginError> {
-    if let (false, Some(error)) = (result.success, result.error) {
-        return Err(error.in_plugin(plugin));
-    }
+    failed(result.success, result.error, plugin)?;
     Ok(JsonOutcome {
         success: result.success,
         text: result.text,

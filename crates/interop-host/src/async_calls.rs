@@ -140,15 +140,9 @@ impl Host {
         action: &str,
         input: Value,
     ) -> Result<ActionResult, HostError> {
-        let limiter = self.entry(plugin)?.limiter;
-        let permit = limiter.slot(plugin).await?;
-        let host = self.clone();
-        let (plugin, action) = (plugin.to_owned(), action.to_owned());
-        off_thread(move || {
-            let _permit = permit;
-            host.invoke(&plugin, &action, input)
-        })
-        .await?
+        let (name, action) = (plugin.to_owned(), action.to_owned());
+        self.in_slot(plugin, move |host| host.invoke(&name, &action, input))
+            .await
     }
 
     /// [`invoke_raw`](Host::invoke_raw) for async code: see the module docs.
@@ -158,15 +152,9 @@ impl Host {
         action: &str,
         input: Box<RawValue>,
     ) -> Result<RawActionResult, HostError> {
-        let limiter = self.entry(plugin)?.limiter;
-        let permit = limiter.slot(plugin).await?;
-        let host = self.clone();
-        let (plugin, action) = (plugin.to_owned(), action.to_owned());
-        off_thread(move || {
-            let _permit = permit;
-            host.invoke_raw(&plugin, &action, &input)
-        })
-        .await?
+        let (name, action) = (plugin.to_owned(), action.to_owned());
+        self.in_slot(plugin, move |host| host.invoke_raw(&name, &action, &input))
+            .await
     }
 
     /// [`get_provider`](Host::get_provider) for async code: see the module docs.
@@ -175,13 +163,24 @@ impl Host {
         plugin: &str,
         provider: &str,
     ) -> Result<ProviderResult, HostError> {
+        let (name, provider) = (plugin.to_owned(), provider.to_owned());
+        self.in_slot(plugin, move |host| host.get_provider(&name, &provider))
+            .await
+    }
+
+    /// Runs `call` off the caller's thread once `plugin` has a free slot (waiting in its
+    /// async queue, refused past the queue's bound); the slot is held until `call` ends.
+    async fn in_slot<T: Send + 'static>(
+        self: &Arc<Self>,
+        plugin: &str,
+        call: impl FnOnce(&Host) -> Result<T, HostError> + Send + 'static,
+    ) -> Result<T, HostError> {
         let limiter = self.entry(plugin)?.limiter;
         let permit = limiter.slot(plugin).await?;
         let host = self.clone();
-        let (plugin, provider) = (plugin.to_owned(), provider.to_owned());
         off_thread(move || {
             let _permit = permit;
-            host.get_provider(&plugin, &provider)
+            call(&host)
         })
         .await?
     }

@@ -89,10 +89,9 @@ impl InputSchemas {
         if !self.by_action.contains_key(action) {
             return Ok(());
         }
-        let value: Value = serde_json::from_str(input.get()).map_err(|e| {
-            PluginError::invalid_input(format!("action `{action}`: input: {e}"))
-                .in_plugin(&self.plugin)
-        })?;
+        let value =
+            interop_protocol::raw::to_value(input, format_args!("action `{action}`: input"))
+                .map_err(|e| e.in_plugin(&self.plugin))?;
         self.check(action, &value)
     }
 

@@ -22,7 +22,7 @@
 
 use serde_json::{json, Value};
 
-use crate::raw::{to_raw, RawActionResult, RawValue};
+use crate::raw::{to_raw, to_value, RawActionResult, RawValue};
 use crate::{
     ActionInvoke, ActionResult, HookEvent, Manifest, Plugin, PluginError, ProviderGet,
     ProviderResult,
@@ -88,8 +88,7 @@ pub trait Handlers: Send + Sync {
         call: &HandlerCall<'_>,
         input: &RawValue,
     ) -> Result<Box<RawValue>, PluginError> {
-        let value: Value = serde_json::from_str(input.get())
-            .map_err(|e| PluginError::invalid_input(format!("{call}: {e}")))?;
+        let value = to_value(input, call)?;
         let reply = self.call_handler(&HandlerCall {
             input: &value,
             ..*call

@@ -41,8 +41,7 @@ pub trait Plugin: Send + Sync {
     /// native libraries) pass the text through; the others (this default) go through
     /// `invoke`.
     fn invoke_raw(&self, action: &str, input: &RawValue) -> Result<RawActionResult, PluginError> {
-        let input = serde_json::from_str(input.get())
-            .map_err(|e| PluginError::invalid_input(format!("action `{action}`: {e}")))?;
+        let input = crate::raw::to_value(input, format_args!("action `{action}`"))?;
         let result = self.invoke(&ActionInvoke::new(action, input))?;
         RawActionResult::try_from(result).map_err(|e| e.in_plugin(self.name()))
     }

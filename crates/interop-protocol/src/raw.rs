@@ -18,6 +18,7 @@
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 pub use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::{ActionResult, PluginError};
 
@@ -114,6 +115,13 @@ impl TryFrom<ActionResult> for RawActionResult {
 pub fn to_raw<T: Serialize + ?Sized>(value: &T) -> Result<Box<RawValue>, PluginError> {
     serde_json::value::to_raw_value(value)
         .map_err(|e| PluginError::internal(format!("printing JSON: {e}")))
+}
+
+/// `input` read into a `Value`, for a path that needs one; an `invalid_input` error
+/// prefixed with `what` (the call) otherwise (past serde_json's nesting limit, say).
+pub fn to_value(input: &RawValue, what: impl std::fmt::Display) -> Result<Value, PluginError> {
+    serde_json::from_str(input.get())
+        .map_err(|e| PluginError::invalid_input(format!("{what}: {e}")))
 }
 
 /// Checks that a plugin's `output` is exactly one JSON value and keeps it as text; the

@@ -197,6 +197,12 @@ impl ModuleCache {
                 digest
             }
         };
+        self.lookup(slot, digest)
+    }
+
+    /// The compiled module of `digest` for `slot`'s engine, from memory, else from disk
+    /// (then kept in memory too).
+    fn lookup(&self, slot: &EngineSlot, digest: Digest32) -> Option<(Artifact, CacheSource)> {
         let key = (digest, slot.fingerprint.clone());
         if let Some(compiled) = self.memory_hit(&key) {
             return Some((compiled, CacheSource::Memory));
@@ -230,13 +236,8 @@ impl ModuleCache {
             self.remember(file, digest);
             self.write_identity(&file, &digest);
         }
-        let key = (digest, slot.fingerprint.clone());
-        if let Some(compiled) = self.memory_hit(&key) {
-            return Ok((compiled, CacheSource::Memory));
-        }
-        if let Some(compiled) = self.disk_hit(slot, &digest) {
-            self.insert(key, compiled.clone());
-            return Ok((compiled, CacheSource::Disk));
+        if let Some(found) = self.lookup(slot, digest) {
+            return Ok(found);
         }
         let compiled = Artifact::compile(&slot.engine, bytes)?;
         self.compiles.fetch_add(1, Ordering::Relaxed);
@@ -245,7 +246,7 @@ impl ModuleCache {
                 tracing::warn!(target: "interop::wasm", file = %path.display(), "cannot write the module cache: {e}");
             }
         }
-        self.insert(key, compiled.clone());
+        self.insert((digest, slot.fingerprint.clone()), compiled.clone());
         Ok((compiled, CacheSource::Compiled))
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use interop_protocol::raw::{raw_output, to_raw, RawValue};
+use interop_protocol::raw::{raw_output, to_raw, to_value, RawValue};
 use interop_protocol::{HandlerCall, Handlers, Interop, Manifest, PluginError, WasmAbi};
 use interop_sandbox::HostServices;
 use serde_json::Value;
@@ -192,8 +192,7 @@ impl WasmPlugin {
         let what = || call.to_string();
         if self.inner.extism_vars.is_some() {
             // Extism plugins take text or bytes, not JSON: the conversions of `call`.
-            let input: Value = serde_json::from_str(input.get())
-                .map_err(|e| PluginError::invalid_input(format!("{call}: {e}")))?;
+            let input = to_value(input, call)?;
             return to_raw(&self.call(&what, call.handler, &input)?);
         }
         let policy = self.inner.services.policy();
