@@ -359,8 +359,21 @@ const ROWS: &[Row] = &[
         "ipc",
         "JSON-RPC round trip over a Unix socket",
         "roundtrip_uds/jsonrpc_peer",
-        Some(("plain newline-JSON echo", "roundtrip_uds/raw_newline_json")),
+        Some((
+            "newline-JSON echo, blocking threads",
+            "roundtrip_uds/thread_newline_json",
+        )),
         Target::Ratio(1.3),
+    ),
+    row(
+        "ipc",
+        "JSON-RPC round trip over a Unix socket, against tokio",
+        "roundtrip_uds/jsonrpc_peer",
+        Some((
+            "newline-JSON echo on tokio",
+            "roundtrip_uds/raw_newline_json",
+        )),
+        Target::None,
     ),
     row(
         "ipc",

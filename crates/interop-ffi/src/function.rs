@@ -6,6 +6,7 @@
 //! anything is called.
 
 use std::ffi::{c_char, c_void, CStr};
+use std::mem::MaybeUninit;
 
 use libffi::middle::{Cif, CodePtr};
 
@@ -133,52 +134,46 @@ impl Function {
     /// ```
     pub unsafe fn call<'a>(&self, mut args: impl AsMut<[Arg<'a>]>) -> Result<Value, FfiError> {
         let args = args.as_mut();
-        if args.len() != self.params.len() {
-            return Err(FfiError::ArgCount {
-                function: self.name.clone(),
-                expected: self.params.len(),
-                got: args.len(),
-            });
-        }
-        for (index, (arg, ty)) in args.iter().zip(&self.params).enumerate() {
-            if arg.ty() != *ty {
-                return Err(FfiError::ArgType {
-                    function: self.name.clone(),
-                    index,
-                    expected: *ty,
-                    got: arg.ty(),
-                });
-            }
+        if args.len() != self.params.len()
+            || args
+                .iter()
+                .zip(&self.params)
+                .any(|(arg, ty)| arg.ty() != *ty)
+        {
+            return Err(self.mismatch(args));
         }
 
         // Slots hold each C parameter's value, `lens` the lengths `buffer_out` passes by
         // pointer, `ptrs` the address of each slot (what libffi reads). Up to INLINE
-        // parameters live on the stack: a call allocates nothing. None of them moves
-        // while the addresses taken below are in use.
+        // parameters live on the stack, uninitialised: a call neither allocates nor
+        // zero-fills (which, for three small arrays, cost as much as the marshalling).
+        // Every slot, length and pointer libffi or this function reads is written first,
+        // and none of them moves while the addresses taken below are in use.
         let n = self.c_params;
-        let mut slots_inline = [0 as Slot; INLINE];
-        let mut slots_heap: Vec<Slot>;
-        let slots: &mut [Slot] = if n <= INLINE {
+        let mut slots_inline = [MaybeUninit::<Slot>::uninit(); INLINE];
+        let mut slots_heap: Vec<MaybeUninit<Slot>>;
+        let slots: &mut [MaybeUninit<Slot>] = if n <= INLINE {
             &mut slots_inline[..n]
         } else {
-            slots_heap = vec![0; n];
+            slots_heap = vec![MaybeUninit::uninit(); n];
             &mut slots_heap
         };
-        let mut lens_inline = [0usize; INLINE];
-        let mut lens_heap: Vec<usize>;
-        let lens: &mut [usize] = if !self.has_buffer_out {
+        let mut lens_inline = [MaybeUninit::<usize>::uninit(); INLINE];
+        let mut lens_heap: Vec<MaybeUninit<usize>>;
+        let lens: &mut [MaybeUninit<usize>] = if !self.has_buffer_out {
             &mut []
         } else if args.len() <= INLINE {
             &mut lens_inline[..args.len()]
         } else {
-            lens_heap = vec![0; args.len()];
+            lens_heap = vec![MaybeUninit::uninit(); args.len()];
             &mut lens_heap
         };
         let mut s = 0;
         for (i, arg) in args.iter_mut().enumerate() {
             let slot = &mut slots[s..];
             // SAFETY (all writes below): each slot is a u64, aligned and large enough for
-            // any scalar or pointer written at its start.
+            // any scalar or pointer written at its start; a buffer's two parameters have
+            // two slots (`c_params` counted them).
             unsafe {
                 match arg {
                     Arg::Bool(x) => put(slot, u8::from(*x)),
@@ -204,9 +199,9 @@ impl Function {
                         put(&mut slot[1..], b.len());
                     }
                     Arg::BufferOut(v) => {
-                        lens[i] = v.len();
+                        lens[i].write(v.len());
                         put(slot, v.as_mut_ptr());
-                        put(&mut slot[1..], lens.as_mut_ptr().add(i));
+                        put(&mut slot[1..], lens[i].as_mut_ptr());
                     }
                 }
             }
@@ -215,41 +210,44 @@ impl Function {
                 _ => 1,
             };
         }
-        let base = slots.as_mut_ptr();
-        let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); INLINE];
-        let mut ptrs_heap: Vec<*mut c_void>;
-        let ptrs: &mut [*mut c_void] = if n <= INLINE {
+        let mut ptrs_inline = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
+        let mut ptrs_heap: Vec<MaybeUninit<*mut c_void>>;
+        let ptrs: &mut [MaybeUninit<*mut c_void>] = if n <= INLINE {
             &mut ptrs_inline[..n]
         } else {
-            ptrs_heap = vec![std::ptr::null_mut(); n];
+            ptrs_heap = vec![MaybeUninit::uninit(); n];
             &mut ptrs_heap
         };
-        for (i, p) in ptrs.iter_mut().enumerate() {
-            // SAFETY: `i < n`, the length of `slots`.
-            *p = unsafe { base.add(i) }.cast();
+        for (p, slot) in ptrs.iter_mut().zip(slots.iter_mut()) {
+            p.write(slot.as_mut_ptr().cast());
         }
 
-        // Two words hold any return type declared here; libffi writes exactly the
-        // return type's bytes at the start.
-        let mut ret = [0u64; 2];
+        // Two words hold any return type declared here. libffi writes a small integer
+        // widened to a whole `ffi_arg` and anything else at its exact size, at the start;
+        // `read_return` reads it back the same way. Calling `ffi_call` directly (rather
+        // than libffi's `call_return_into`) saves a copy of the value.
+        let mut ret = MaybeUninit::<[u64; 2]>::uninit();
         // SAFETY: the cif was prepared from the declaration, the arguments were checked
-        // against it and point into `slots`/`lens`/the caller's buffers, all alive for the
-        // call; `ret` is large enough for any declared return type. The declaration
-        // matching the C function, and the arguments meeting its contract, are the
-        // caller's (see `# Safety`).
+        // against it and every one of the `n` pointers points into `slots` (initialised
+        // above), whose values point to `lens` or the caller's buffers, all alive for the
+        // call; `ret` is aligned and large enough for any declared return type. The
+        // declaration matching the C function, and the arguments meeting its contract,
+        // are the caller's (see `# Safety`).
         unsafe {
-            libffi::low::call_return_into(
+            libffi::raw::ffi_call(
                 self.cif.as_raw_ptr(),
-                CodePtr::from_ptr(self.code),
-                ptrs.as_mut_ptr(),
+                Some(*CodePtr::from_ptr(self.code).as_safe_fun()),
                 ret.as_mut_ptr().cast(),
+                ptrs.as_mut_ptr().cast(),
             );
         }
 
         if self.has_buffer_out {
             for (index, arg) in args.iter_mut().enumerate() {
                 if let Arg::BufferOut(v) = arg {
-                    let reported = lens[index];
+                    // SAFETY: written before the call for every `buffer_out`; the callee
+                    // may have changed the value, not made it uninitialised.
+                    let reported = unsafe { lens[index].assume_init() };
                     if reported > v.len() {
                         return Err(FfiError::BufferOverrun {
                             function: self.name.clone(),
@@ -262,7 +260,36 @@ impl Function {
                 }
             }
         }
-        Ok(read_return(self.ret, &ret))
+        // SAFETY: libffi wrote the return value at the start of `ret`.
+        Ok(unsafe { read_return(self.ret, ret.as_ptr().cast()) })
+    }
+}
+
+impl Function {
+    /// The error for arguments that do not match the declaration: kept out of the call's
+    /// path, which only compares.
+    #[cold]
+    fn mismatch(&self, args: &[Arg<'_>]) -> FfiError {
+        if args.len() != self.params.len() {
+            return FfiError::ArgCount {
+                function: self.name.clone(),
+                expected: self.params.len(),
+                got: args.len(),
+            };
+        }
+        // `call` found a mismatch, so `find_map` does too; the fallback is never used.
+        let (index, expected, got) = args
+            .iter()
+            .zip(&self.params)
+            .enumerate()
+            .find_map(|(index, (arg, ty))| (arg.ty() != *ty).then(|| (index, *ty, arg.ty())))
+            .unwrap_or((0, Type::Void, Type::Void));
+        FfiError::ArgType {
+            function: self.name.clone(),
+            index,
+            expected,
+            got,
+        }
     }
 }
 
@@ -271,27 +298,33 @@ impl Function {
 /// # Safety
 /// `T` must fit in (and be no more aligned than) a `u64`.
 #[inline(always)]
-unsafe fn put<T>(slot: &mut [Slot], value: T) {
+unsafe fn put<T>(slot: &mut [MaybeUninit<Slot>], value: T) {
     debug_assert!(std::mem::size_of::<T>() <= std::mem::size_of::<Slot>());
     std::ptr::write(slot.as_mut_ptr().cast::<T>(), value);
 }
 
+/// Reads the return value libffi wrote at `start`.
+///
+/// # Safety
+/// `start` must point to the return value of a call prepared with return type `ty`: for
+/// an integer smaller than a register, a whole `ffi_arg` (libffi widens those); for
+/// anything else, a value of the type itself.
 #[inline]
-fn read_return(ty: Type, ret: &[u64; 2]) -> Value {
-    let start = ret.as_ptr();
-    // SAFETY: libffi wrote a value of the declared return type at the start of `ret`,
-    // which is aligned and large enough for it.
+unsafe fn read_return(ty: Type, start: *const u64) -> Value {
+    use libffi::raw::ffi_arg;
+    // The narrow integers are read as the `ffi_arg` libffi widened them to and truncated,
+    // which keeps their low-order bits on either byte order.
     unsafe {
         match ty {
             Type::Void => Value::Void,
-            Type::Bool => Value::Bool(read::<u8>(start) != 0),
-            Type::I8 => Value::I8(read(start)),
-            Type::I16 => Value::I16(read(start)),
-            Type::I32 => Value::I32(read(start)),
+            Type::Bool => Value::Bool(read::<ffi_arg>(start) as u8 != 0),
+            Type::I8 => Value::I8(read::<ffi_arg>(start) as i8),
+            Type::I16 => Value::I16(read::<ffi_arg>(start) as i16),
+            Type::I32 => Value::I32(read::<ffi_arg>(start) as i32),
             Type::I64 => Value::I64(read(start)),
-            Type::U8 => Value::U8(read(start)),
-            Type::U16 => Value::U16(read(start)),
-            Type::U32 => Value::U32(read(start)),
+            Type::U8 => Value::U8(read::<ffi_arg>(start) as u8),
+            Type::U16 => Value::U16(read::<ffi_arg>(start) as u16),
+            Type::U32 => Value::U32(read::<ffi_arg>(start) as u32),
             Type::U64 => Value::U64(read(start)),
             Type::Usize => Value::Usize(read(start)),
             Type::F32 => Value::F32(read(start)),
@@ -317,7 +350,7 @@ fn read_return(ty: Type, ret: &[u64; 2]) -> Value {
 /// # Safety
 /// A `T` must have been written there.
 unsafe fn read<T: Copy>(start: *const u64) -> T {
-    std::ptr::read(start.cast::<T>())
+    unsafe { std::ptr::read(start.cast::<T>()) }
 }
 
 impl Library {

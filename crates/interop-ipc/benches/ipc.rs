@@ -1,8 +1,9 @@
 //! IPC benchmarks, side by side in one run:
 //!
-//! - `roundtrip_uds`: a raw newline-JSON echo over a Unix socket (hand-written minimal
-//!   client and server: write a line, read a line, parse it) against our JSON-RPC `Peer`
-//!   client and `Router` server doing the same round trip;
+//! - `roundtrip_uds`: raw newline-JSON echoes over a Unix socket (hand-written minimal
+//!   clients and servers: write a line, read a line, parse it), once with blocking threads
+//!   and once on tokio, against our JSON-RPC `Peer` client and `Router` server doing the
+//!   same round trip;
 //! - `transport`: the JSON-RPC round trip over UDS, TCP and a child's stdio (the child is
 //!   this bench binary re-executed as a stdio echo server);
 //! - `pipelined_uds`: 1,000 calls in flight on one UDS connection (throughput).
@@ -58,10 +59,37 @@ async fn raw_echo_server(listener: UnixListener) {
     }
 }
 
+/// The plain-thread baseline server: a blocking thread per connection, echoing lines.
+fn thread_echo_server(listener: std::os::unix::net::UnixListener) {
+    use std::io::{BufRead, Write};
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { return };
+        std::thread::spawn(move || {
+            let Ok(mut w) = stream.try_clone() else {
+                return;
+            };
+            let mut r = std::io::BufReader::new(stream);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        if w.write_all(&line).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
 struct Fixture {
     rt: &'static Runtime,
     _dir: tempfile::TempDir,
     raw_path: std::path::PathBuf,
+    thread_path: std::path::PathBuf,
     uds: Peer,
     tcp: Peer,
     stdio: Peer,
@@ -73,6 +101,10 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let raw_path = dir.path().join("raw.sock");
     let rpc_path = dir.path().join("rpc.sock");
+    let thread_path = dir.path().join("thread.sock");
+    let thread_listener =
+        std::os::unix::net::UnixListener::bind(&thread_path).expect("bind thread echo");
+    std::thread::spawn(move || thread_echo_server(thread_listener));
     rt.block_on(async {
         let raw = UnixListener::bind(&raw_path).expect("bind raw");
         tokio::spawn(raw_echo_server(raw));
@@ -102,6 +134,7 @@ fn fixture() -> Fixture {
             rt,
             _dir: dir,
             raw_path: raw_path.clone(),
+            thread_path,
             uds,
             tcp,
             stdio,
@@ -123,6 +156,24 @@ fn roundtrip(c: &mut Criterion, f: &Fixture) {
     )
     .expect("json");
     let mut line = Vec::new();
+    {
+        use std::io::{BufRead, Write};
+        let stream =
+            std::os::unix::net::UnixStream::connect(&f.thread_path).expect("connect thread");
+        let mut w = stream.try_clone().expect("clone");
+        let mut r = std::io::BufReader::new(stream);
+        group.bench_function("thread_newline_json", |b| {
+            b.iter(|| {
+                let mut frame = request.clone();
+                frame.push(b'\n');
+                w.write_all(&frame).expect("write");
+                line.clear();
+                r.read_until(b'\n', &mut line).expect("read");
+                let v: Value = serde_json::from_slice(&line).expect("parse");
+                v
+            })
+        });
+    }
     group.bench_function("raw_newline_json", |b| {
         b.iter(|| {
             f.rt.block_on(async {

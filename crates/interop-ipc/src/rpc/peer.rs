@@ -457,6 +457,17 @@ async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], ou
         Frame::Request(request) => match dispatch(router, request) {
             Dispatch::Now(Some(response)) => queue(inner, out, &response),
             Dispatch::Now(None) => {}
+            Dispatch::Blocking(job) => {
+                let inner = inner.clone();
+                let runtime = tokio::runtime::Handle::current();
+                // The blocking thread writes the response itself (a write to a socket or
+                // pipe needs no task of the runtime unless the other side stops reading).
+                tokio::task::spawn_blocking(move || {
+                    if let Some(response) = job() {
+                        runtime.block_on(send_response(&inner, &response));
+                    }
+                });
+            }
             Dispatch::Later(fut) => {
                 let inner = inner.clone();
                 tokio::spawn(async move {
@@ -483,6 +494,7 @@ async fn handle_frame(inner: &Arc<Inner>, router: &Arc<Router>, frame: &[u8], ou
                 match item {
                     Frame::Request(request) => match dispatch(router, request) {
                         Dispatch::Now(r) => now.extend(r),
+                        Dispatch::Blocking(job) => later.push(tokio::task::spawn_blocking(job)),
                         Dispatch::Later(fut) => later.push(tokio::spawn(fut)),
                     },
                     Frame::Reply(reply) => route_reply(inner, reply),

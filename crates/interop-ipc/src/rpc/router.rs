@@ -84,7 +84,12 @@ impl Router {
 }
 
 pub(super) enum Dispatch {
+    /// Answered on the spot (or not at all: a notification).
     Now(Option<Response>),
+    /// To be run on tokio's blocking pool, which sends its own response: one thread
+    /// hand-off fewer than awaiting the blocking task from an async one.
+    Blocking(Box<dyn FnOnce() -> Option<Response> + Send>),
+    /// To be awaited as a task of its own.
     Later(BoxFuture<Option<Response>>),
 }
 
@@ -103,12 +108,17 @@ pub(super) fn dispatch(router: &Router, request: Request) -> Dispatch {
         Some(Handler::Inline(f)) => Dispatch::Now(respond(f(params))),
         Some(Handler::Blocking(f)) => {
             let f = f.clone();
-            Dispatch::Later(Box::pin(async move {
-                let result = tokio::task::spawn_blocking(move || f(params))
-                    .await
-                    .unwrap_or_else(|e| {
+            Dispatch::Blocking(Box::new(move || {
+                // A handler that panics still gets its request answered.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(params)))
+                    .unwrap_or_else(|panic| {
+                        let why = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "a panic".into());
                         Err(RpcError::internal(format!(
-                            "handler of `{method}` failed: {e}"
+                            "handler of `{method}` failed: {why}"
                         )))
                     });
                 respond(result)

@@ -48,6 +48,7 @@ fn router(notified: Arc<AtomicUsize>) -> Router {
         .blocking("denied", |_| {
             Err(PluginError::denied("fs.readFile `/etc/shadow`: outside the granted roots").into())
         })
+        .blocking("panics", |_| panic!("the handler's own bug"))
         .async_method("sleep", |p| async move {
             let ms = p
                 .and_then(|v| v.get("ms").and_then(Value::as_u64))
@@ -244,6 +245,36 @@ fn an_error_carries_the_plugin_error_in_data() {
     assert_eq!(r["error"]["code"], json!(-32000));
     let err: PluginError = serde_json::from_value(r["error"]["data"].clone()).unwrap();
     assert_eq!(err.kind, ErrorKind::Denied);
+}
+
+#[test]
+fn a_blocking_handler_that_panics_still_answers_alone_or_in_a_batch() {
+    let server = unix_server(1 << 20);
+    let mut c = Raw::connect(&server);
+    let r = c.exchange(r#"{"jsonrpc": "2.0", "method": "panics", "id": 7}"#);
+    assert_eq!(r["id"], 7, "{r}");
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    let message = r["error"]["data"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("handler of `panics` failed: the handler's own bug"),
+        "{r}"
+    );
+    let r = c.exchange(
+        r#"[{"jsonrpc": "2.0", "method": "panics", "id": 8},
+            {"jsonrpc": "2.0", "method": "denied", "id": 9},
+            {"jsonrpc": "2.0", "method": "sum", "params": [1, 2], "id": 10}]"#,
+    );
+    let mut ids: Vec<i64> = r
+        .as_array()
+        .unwrap_or_else(|| panic!("not a batch response: {r}"))
+        .iter()
+        .filter_map(|x| x["id"].as_i64())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [8, 9, 10], "{r}");
+    // The connection still serves.
+    let r = c.exchange(r#"{"jsonrpc": "2.0", "method": "sum", "params": [2, 3], "id": 11}"#);
+    assert_eq!(r["result"], 5, "{r}");
 }
 
 #[test]
