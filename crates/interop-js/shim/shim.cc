@@ -18,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "heap.h"
@@ -67,10 +69,18 @@ struct ijs_rt {
   // arguments of a host function call.
   size_t max_message = 0;
   std::string out;
-  // Internalized property keys of the dotted paths called so far ("plugin.greet" ->
-  // ["plugin", "greet"]): a call looks its function up again each time (so reassigned
-  // methods are seen) without re-creating the key strings.
-  std::unordered_map<std::string, std::vector<v8::Global<v8::String>>> keys;
+  // What the caller of a dotted path is made with (see kCallerHead): `Reflect.apply`, the
+  // two answers a caller gives instead of a result when there is nothing to call, and the
+  // argument list of a call without arguments.
+  v8::Global<v8::Function> apply;
+  v8::Global<v8::Object> not_found;
+  v8::Global<v8::Object> not_a_function;
+  v8::Global<v8::Array> no_args;
+  // The callers of the dotted paths called so far ("plugin.greet").
+  std::unordered_map<std::string, v8::Global<v8::Function>> callers;
+  // Threads whose V8 state is kept (archived) between this runtime's calls; see Prime.
+  std::mutex primed_mu;
+  std::unordered_set<std::thread::id> primed;
 };
 
 struct ijs_ret {
@@ -82,13 +92,44 @@ struct ijs_ret {
 
 namespace {
 
+// Threads per runtime whose V8 state is kept between calls (see Prime): a bound on what
+// a host whose threads come and go leaves behind, a few KiB each.
+constexpr size_t kPrimedThreads = 16;
+
+// A v8::Locker that is the first on its thread sets the thread up for V8 (stack limits,
+// handle scopes) on entry and frees it all on exit: on every call, about a fifth of a
+// short one. A Locker taken while the thread's state is archived instead restores it,
+// and archives it again lazily on exit (nothing is copied while the same thread keeps
+// coming back). So the first call of a thread leaves a Locker and an Unlocker behind on
+// purpose: the Unlocker archives the state and releases the isolate, and neither is ever
+// destroyed (destroying them would re-lock the isolate). V8 frees the archived states
+// when the isolate is disposed. Another thread taking the isolate copies the archived
+// state out first, as V8 does for any Locker.
+void Prime(ijs_rt* rt) {
+  {
+    std::lock_guard<std::mutex> guard(rt->primed_mu);
+    if (rt->primed.size() >= kPrimedThreads ||
+        !rt->primed.insert(std::this_thread::get_id()).second) {
+      return;
+    }
+  }
+  new v8::Locker(rt->isolate);
+  new v8::Unlocker(rt->isolate);
+}
+
+struct Primed {
+  explicit Primed(ijs_rt* rt) { Prime(rt); }
+};
+
 struct Enter {
   explicit Enter(ijs_rt* rt)
-      : locker(rt->isolate),
+      : primed(rt),
+        locker(rt->isolate),
         isolate_scope(rt->isolate),
         handles(rt->isolate),
         context(rt->context.Get(rt->isolate)),
         context_scope(context) {}
+  Primed primed;
   v8::Locker locker;
   v8::Isolate::Scope isolate_scope;
   v8::HandleScope handles;
@@ -204,45 +245,111 @@ int Result(ijs_rt* rt, v8::Local<v8::Context> ctx, v8::TryCatch& tc, v8::Local<v
   return kTooLarge;
 }
 
-// The internalized keys of a dotted path, cached per runtime; null when a part is longer
-// than a V8 string may be.
-const std::vector<v8::Global<v8::String>>* Keys(ijs_rt* rt, const char* path, size_t len) {
+// What `ijs_call` runs: per dotted path ("plugin.greet"), a function compiled for it that
+// reads the path from the global object and calls what it finds, with the path's last
+// object as `this`. The path is read on every call, so a reassigned method is seen; but
+// it is read by JS, where each name is a property load V8 caches, rather than by the
+// embedder API's `Object::Get`, which looks each name up afresh (most of a short call's
+// cost). The global object, `Reflect.apply`, the two markers and the empty argument list
+// are taken when the runtime is made, before any script runs, so a script cannot change
+// what a call means.
+constexpr char kCallerHead[] = R"JS((function (global, apply, notFound, notAFunction, none) {
+  "use strict";
+  return function call(args) {
+    let holder = global;
+    let value = global;
+)JS";
+constexpr char kCallerStep[] = R"JS(    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      return notFound;
+    }
+    holder = value;
+)JS";
+constexpr char kCallerTail[] = R"JS(    if (typeof value !== "function") {
+      return value === undefined ? notFound : notAFunction;
+    }
+    return apply(value, holder, args === undefined ? none : args);
+  };
+}))JS";
+
+// Appends `text` to `out` as a JS string literal (JSON's escapes, which JS shares).
+void AppendQuoted(std::string& out, const char* text, size_t len) {
+  static const char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+// Takes what every caller is made with (see kCallerHead) from a fresh context; false if
+// V8 fails to.
+bool InstallCaller(ijs_rt* rt, v8::Local<v8::Context> ctx) {
+  v8::Isolate* iso = rt->isolate;
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Value> reflect, apply;
+  if (!ctx->Global()->Get(ctx, Lit(iso, "Reflect")).ToLocal(&reflect) ||
+      !reflect->IsObject() ||
+      !reflect.As<v8::Object>()->Get(ctx, Lit(iso, "apply")).ToLocal(&apply) ||
+      !apply->IsFunction()) {
+    return false;
+  }
+  v8::Local<v8::Array> none = v8::Array::New(iso);
+  if (none->SetIntegrityLevel(ctx, v8::IntegrityLevel::kFrozen).IsNothing()) return false;
+  rt->apply.Reset(iso, apply.As<v8::Function>());
+  rt->not_found.Reset(iso, v8::Object::New(iso));
+  rt->not_a_function.Reset(iso, v8::Object::New(iso));
+  rt->no_args.Reset(iso, none);
+  return true;
+}
+
+// The caller of a dotted path, compiled on its first call and kept; empty when the path
+// is longer than a V8 string may be, or V8 failed (then `tc` has caught why).
+v8::MaybeLocal<v8::Function> Caller(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path,
+                                    size_t len) {
+  v8::Isolate* iso = rt->isolate;
   std::string key(path, len);
-  auto it = rt->keys.find(key);
-  if (it != rt->keys.end()) return &it->second;
-  std::vector<v8::Global<v8::String>> parts;
+  auto it = rt->callers.find(key);
+  if (it != rt->callers.end()) return it->second.Get(iso);
+  std::string source = kCallerHead;
   size_t start = 0;
   while (start <= len) {
     size_t end = start;
     while (end < len && path[end] != '.') end++;
-    v8::Local<v8::String> k;
-    if (end - start > static_cast<size_t>(v8::String::kMaxLength) ||
-        !v8::String::NewFromUtf8(rt->isolate, path + start, v8::NewStringType::kInternalized,
-                                 static_cast<int>(end - start))
-             .ToLocal(&k)) {
-      return nullptr;
-    }
-    parts.emplace_back(rt->isolate, k);
+    source += kCallerStep;
+    source += "    value = holder[";
+    AppendQuoted(source, path + start, end - start);
+    source += "];\n";
     start = end + 1;
   }
-  return &rt->keys.emplace(std::move(key), std::move(parts)).first->second;
-}
-
-// Resolves a dotted path ("plugin.greet") from the global object; `holder` gets the object
-// the last name was read from.
-bool Lookup(ijs_rt* rt, v8::Local<v8::Context> ctx, const char* path, size_t len,
-            v8::Local<v8::Value>& holder, v8::Local<v8::Value>& value) {
-  v8::Isolate* iso = rt->isolate;
-  const auto* keys = Keys(rt, path, len);
-  if (!keys) return false;
-  value = ctx->Global();
-  holder = value;
-  for (const auto& key : *keys) {
-    if (!value->IsObject()) return false;
-    holder = value;
-    if (!value.As<v8::Object>()->Get(ctx, key.Get(iso)).ToLocal(&value)) return false;
+  source += kCallerTail;
+  v8::Local<v8::String> text;
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory, made;
+  v8::ScriptOrigin origin(iso, Lit(iso, "<interop>"));
+  if (!Str(iso, source.data(), source.size()).ToLocal(&text) ||
+      !v8::Script::Compile(ctx, text, &origin).ToLocal(&script) ||
+      !script->Run(ctx).ToLocal(&factory) || !factory->IsFunction()) {
+    return {};
   }
-  return true;
+  v8::Local<v8::Value> argv[] = {ctx->Global(), rt->apply.Get(iso), rt->not_found.Get(iso),
+                                 rt->not_a_function.Get(iso), rt->no_args.Get(iso)};
+  if (!factory.As<v8::Function>()->Call(ctx, v8::Undefined(iso), 5, argv).ToLocal(&made) ||
+      !made->IsFunction()) {
+    return {};
+  }
+  v8::Local<v8::Function> caller = made.As<v8::Function>();
+  rt->callers.emplace(std::move(key), v8::Global<v8::Function>(iso, caller));
+  return caller;
 }
 
 // Ends an eval or call: an exception after the runtime's budget refused an allocation
@@ -301,6 +408,8 @@ void ijs_init(const char* flags, size_t flags_len) {
   });
 }
 
+void ijs_free(ijs_rt* rt);
+
 ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, size_t max_message, ijs_host_cb cb,
                 void* user) {
   auto* rt = new ijs_rt();
@@ -322,12 +431,19 @@ ijs_rt* ijs_new(size_t heap_limit, size_t buffer_limit, size_t max_message, ijs_
   rt->isolate->SetData(0, rt);
   rt->isolate->SetData(ijs::kBudgetSlot, &rt->budget);
   rt->heap->Watch(rt->isolate);
+  bool installed = false;
   {
     v8::Locker locker(rt->isolate);
     v8::Isolate::Scope scope(rt->isolate);
     v8::HandleScope handles(rt->isolate);
     v8::Local<v8::Context> ctx = v8::Context::New(rt->isolate);
     rt->context.Reset(rt->isolate, ctx);
+    v8::Context::Scope context_scope(ctx);
+    installed = InstallCaller(rt, ctx);
+  }
+  if (!installed) {
+    ijs_free(rt);
+    return nullptr;
   }
   return rt;
 }
@@ -337,7 +453,11 @@ void ijs_free(ijs_rt* rt) {
   {
     v8::Locker locker(rt->isolate);
     v8::Isolate::Scope scope(rt->isolate);
-    rt->keys.clear();
+    rt->callers.clear();
+    rt->apply.Reset();
+    rt->not_found.Reset();
+    rt->not_a_function.Reset();
+    rt->no_args.Reset();
     rt->context.Reset();
   }
   rt->isolate->Dispose();
@@ -390,45 +510,34 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
   v8::Isolate* iso = rt->isolate;
   v8::TryCatch tc(iso);
   int status = kOk;
-  v8::Local<v8::Value> holder, fn, value;
-  if (!Lookup(rt, e.context, path, path_len, holder, fn)) {
+  v8::Local<v8::Function> caller;
+  v8::Local<v8::Value> list, value;
+  if (!Caller(rt, e.context, path, path_len).ToLocal(&caller)) {
     status = tc.HasCaught() || tc.HasTerminated() ? Caught(rt, e.context, tc) : kFailed;
     if (status == kFailed) rt->out = "not found";
-  } else if (!fn->IsFunction()) {
-    rt->out = fn->IsUndefined() ? "not found" : "not a function";
-    status = kFailed;
-  } else {
+  } else if (args_len > 0) {
     v8::Local<v8::String> text;
-    v8::Local<v8::Value> parsed;
-    int argc = 0;
-    v8::Local<v8::Value> argv_small[8];
-    std::unique_ptr<v8::Local<v8::Value>[]> argv_big;
-    v8::Local<v8::Value>* argv = argv_small;
-    bool ok = true;
-    if (args_len > 0) {
-      if (!Str(iso, args, args_len).ToLocal(&text)) {
-        ok = false;
-        rt->out = "the arguments are larger than V8 strings may be";
-      } else if (!v8::JSON::Parse(e.context, text).ToLocal(&parsed) || !parsed->IsArray()) {
-        ok = false;
-        if (!tc.HasCaught()) rt->out = "arguments are not a JSON array";
-      } else {
-        v8::Local<v8::Array> arr = parsed.As<v8::Array>();
-        argc = static_cast<int>(arr->Length());
-        if (argc > 8) {
-          argv_big.reset(new v8::Local<v8::Value>[argc]);
-          argv = argv_big.get();
-        }
-        for (int i = 0; i < argc && ok; i++) ok = arr->Get(e.context, i).ToLocal(&argv[i]);
-      }
-    }
-    if (!ok) {
+    if (!Str(iso, args, args_len).ToLocal(&text)) {
+      rt->out = "the arguments are larger than V8 strings may be";
+      status = kFailed;
+    } else if (!v8::JSON::Parse(e.context, text).ToLocal(&list) || !list->IsArray()) {
       status = tc.HasCaught() ? Caught(rt, e.context, tc) : kFailed;
-    } else if (!fn.As<v8::Function>()->Call(e.context, holder, argc, argv).ToLocal(&value)) {
-      status = Caught(rt, e.context, tc);
-    } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
-      status = Result(rt, e.context, tc, value);
+      if (status == kFailed) rt->out = "arguments are not a JSON array";
     }
+  }
+  if (status != kOk) {
+    // Said above.
+  } else if (!caller->Call(e.context, v8::Undefined(iso), args_len > 0 ? 1 : 0, &list)
+                  .ToLocal(&value)) {
+    status = Caught(rt, e.context, tc);
+  } else if (value->StrictEquals(rt->not_found.Get(iso))) {
+    rt->out = "not found";
+    status = kFailed;
+  } else if (value->StrictEquals(rt->not_a_function.Get(iso))) {
+    rt->out = "not a function";
+    status = kFailed;
+  } else if ((status = Settle(rt, e.context, tc, value)) == kOk) {
+    status = Result(rt, e.context, tc, value);
   }
   return Finish(rt, status, out, out_len);
 }

@@ -156,6 +156,122 @@ fn deep_recursion_is_a_range_error_not_a_crash() {
     assert_eq!(rt.eval("1").unwrap(), json!(1));
 }
 
+/// A call reads its dotted path afresh each time and calls what it finds with the path's
+/// last object as `this`; whatever a script does to the built-ins it could reach, the
+/// call means the same.
+#[test]
+fn a_call_resolves_its_path_every_time_and_scripts_cannot_change_what_it_means() {
+    let rt = runtime();
+    rt.eval_named(
+        "paths.js",
+        "globalThis.plugin = { name: 'p', who() { return this.name }, add(a, b) { return a + b } };
+         globalThis.notFn = { x: 1 };
+         globalThis.trap = { get bad() { throw new Error('getter') } };
+         undefined",
+    )
+    .unwrap();
+    assert_eq!(rt.call("plugin.who", &[]).unwrap(), json!("p"));
+    assert_eq!(
+        rt.call("plugin.add", &[json!(2), json!(3)]).unwrap(),
+        json!(5)
+    );
+    // A reassigned method is what the next call runs.
+    rt.eval("plugin.who = function () { return 'again ' + this.name }; undefined")
+        .unwrap();
+    assert_eq!(rt.call("plugin.who", &[]).unwrap(), json!("again p"));
+    for (path, what) in [
+        ("plugin.missing", "not found"),
+        ("nothing.at.all", "not found"),
+        ("notFn.x", "not a function"),
+        // A primitive on the way has no properties to call.
+        ("plugin.name.length", "not found"),
+        ("notFn.x.y", "not found"),
+    ] {
+        match rt.call(path, &[]) {
+            Err(Error::NotFound(text)) => {
+                assert_eq!(text, format!("`{path}` is {what}"), "{path}")
+            }
+            other => panic!("{path}: expected {what}, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        rt.call("trap.bad", &[]),
+        Err(Error::Thrown(e)) if e.message == "getter"
+    ));
+    // A name is a name, whatever characters it has: never code.
+    rt.eval("globalThis.odd = { 'a\"b\\\\c\\nd': () => 'odd' }; undefined")
+        .unwrap();
+    assert_eq!(rt.call("odd.a\"b\\c\nd", &[]).unwrap(), json!("odd"));
+    for path in [
+        "odd.x\"]; globalThis.pwned = 1; //",
+        "odd.x\n]; globalThis.pwned = 1",
+    ] {
+        assert!(
+            matches!(rt.call(path, &[]), Err(Error::NotFound(_))),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        rt.eval("typeof globalThis.pwned").unwrap(),
+        json!("undefined")
+    );
+    // Built-ins a script may replace are not what a call goes through.
+    rt.eval(
+        "Reflect.apply = () => 'hijacked';
+         Function.prototype.apply = () => 'hijacked';
+         Function.prototype.call = () => 'hijacked';
+         globalThis.globalThis = { plugin: { who: () => 'hijacked' } };
+         undefined",
+    )
+    .unwrap();
+    assert_eq!(rt.call("plugin.who", &[]).unwrap(), json!("again p"));
+    assert_eq!(
+        rt.call("plugin.add", &[json!(1), json!(1)]).unwrap(),
+        json!(2)
+    );
+}
+
+/// A runtime keeps each thread's V8 state between its calls (stack limits included), and
+/// hands it over when another thread comes: every thread, one after another and then all
+/// at once, more threads than the runtime keeps state for, must find runaway recursion a
+/// RangeError measured against its own stack (another thread's limit would throw at once
+/// or let the recursion run off the end of this stack) and get right answers after it.
+#[test]
+fn many_threads_in_turn_each_get_their_own_stack_limit() {
+    let rt = runtime();
+    rt.eval("globalThis.plugin = { n: 0, next() { return ++this.n } }")
+        .unwrap();
+    let work = |rt: &Runtime| {
+        for _ in 0..3 {
+            assert!(matches!(
+                rt.eval("function f(n) { return f(n + 1) + 1 } f(0)"),
+                Err(Error::Thrown(e)) if e.name == "RangeError"
+            ));
+            assert!(rt.call("plugin.next", &[]).unwrap().is_u64());
+        }
+    };
+    std::thread::scope(|scope| {
+        let spawn = || {
+            std::thread::Builder::new()
+                .stack_size(4 << 20)
+                .spawn_scoped(scope, || work(&rt))
+                .unwrap()
+        };
+        for _ in 0..24 {
+            spawn().join().unwrap();
+        }
+        let all: Vec<_> = (0..24).map(|_| spawn()).collect();
+        for t in all {
+            t.join().unwrap();
+        }
+    });
+    work(&rt);
+    assert_eq!(
+        rt.call("plugin.next", &[]).unwrap(),
+        json!(24 * 3 * 2 + 3 + 1)
+    );
+}
+
 #[test]
 fn a_tiny_heap_limit_still_starts_and_stops_a_bomb() {
     let rt = Runtime::new(RuntimeConfig::default().with_max_heap_size(1 << 20)).unwrap();
