@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -618,6 +619,11 @@ int ijs_bind_json(ijs_rt* rt, const char* path, size_t path_len, const char* jso
 void ijs_ret_json(ijs_ret* ret, const char* json, size_t len) {
   ret->answered = true;
   if (len == 0) return;
+  // Most host functions answer `null` or a boolean: no string and no parser for those.
+  std::string_view literal(json, len);
+  if (literal == "null") return ret->info->GetReturnValue().SetNull();
+  if (literal == "true") return ret->info->GetReturnValue().Set(true);
+  if (literal == "false") return ret->info->GetReturnValue().Set(false);
   v8::Isolate* iso = ret->isolate;
   v8::Local<v8::String> text;
   if (!Str(iso, json, len).ToLocal(&text)) {

@@ -297,6 +297,38 @@ fn host_function_arguments_keep_their_json_values() {
     );
 }
 
+/// What a host function answers is what JS gets, the literals (answered without the
+/// JSON parser) as much as anything else.
+#[test]
+fn host_function_answers_keep_their_json_values() {
+    let rt = runtime();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for (name, answer) in [
+        ("giveNull", json!(null)),
+        ("giveTrue", json!(true)),
+        ("giveFalse", json!(false)),
+        ("giveZero", json!(0)),
+        ("giveText", json!("null")),
+        ("giveList", json!([null, true])),
+    ] {
+        let calls = calls.clone();
+        rt.bind_function(name, move |_| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(answer.clone())
+        })
+        .unwrap();
+    }
+    assert_eq!(
+        rt.eval(
+            "[giveNull() === null, giveTrue() === true, giveFalse() === false, \
+              giveZero() === 0, giveText() === 'null', JSON.stringify(giveList())]"
+        )
+        .unwrap(),
+        json!([true, true, true, true, true, "[null,true]"])
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 6);
+}
+
 #[test]
 fn runtimes_run_in_parallel_and_a_runaway_is_stopped_by_close() {
     let looping = std::sync::Arc::new(
