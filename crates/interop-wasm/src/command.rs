@@ -2,6 +2,7 @@
 //! ([`crate::WasmBackend::run_command`], behind `interop run`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use interop_protocol::PluginError;
 use interop_sandbox::HostServices;
@@ -14,7 +15,7 @@ use crate::failure::first_line;
 use crate::instance::{enter, instantiate_with, prepare};
 use crate::state::State;
 use crate::stdio::CapturedOutput;
-use crate::wasi;
+use crate::wasi::{self, WasiTemplate};
 
 /// Runs a WASI command module's `_start` (read from `origin`); see
 /// [`crate::WasmBackend::run_command`].
@@ -38,9 +39,11 @@ pub(crate) fn run_command(
     }
     let pre = prepare(runtime, compiled, origin, services.policy())?;
     let services = services.for_instance();
-    let ctx = wasi::command_ctx(&services, args, env);
+    let template = Arc::new(WasiTemplate::new(services.policy()).with_env(env));
+    let ctx = wasi::command_ctx(&template, &services, args);
     let stdio = CapturedOutput::new(services.clone());
-    let (mut store, instance) = instantiate_with(runtime, &pre, State::new(ctx, services, stdio))?;
+    let state = State::with_wasi(ctx, template, services, stdio);
+    let (mut store, instance) = instantiate_with(runtime, &pre, state)?;
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
         .map_err(|e| PluginError::invalid_input(first_line(&e)).in_plugin(&plugin))?;

@@ -95,7 +95,7 @@ impl Runtime {
         let mut linker = Linker::new(&slot.engine);
         host_api::add_to_linker(&mut linker)?;
         crate::extism_host::add_to_linker(&mut linker)?;
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, State::wasi)?;
         poll::add_to_linker(&mut linker)?;
         Ok(Runtime {
             slot,

@@ -7,6 +7,7 @@
 //! which sets the call's deadline and fuel and reports a failure as the host's error.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use interop_protocol::PluginError;
 use interop_sandbox::{HostServices, Policy};
@@ -41,17 +42,17 @@ pub(crate) fn prepare(
     }
 }
 
-/// A store for `services`' plugin with its limits set and its WASI context made from
-/// `wasi`, and the instance of `pre` in it (its `_initialize` run, its `memory` noted).
+/// A store for `services`' plugin with its limits set and its WASI context to be made
+/// from `wasi` (when the guest first calls WASI), and the instance of `pre` in it (its
+/// `_initialize` run, its `memory` noted).
 pub(crate) fn instantiate(
     runtime: &Runtime,
     pre: &InstancePre<State>,
     services: &HostServices,
-    wasi: &WasiTemplate,
+    wasi: &Arc<WasiTemplate>,
 ) -> Result<(Store<State>, Instance), PluginError> {
-    let services = services.for_instance();
-    let (ctx, stdio) = wasi.plugin_ctx(&services);
-    instantiate_with(runtime, pre, State::new(ctx, services, stdio))
+    let state = State::new(wasi.clone(), services.for_instance());
+    instantiate_with(runtime, pre, state)
 }
 
 /// As [`instantiate`], with the store's state given (its services made for this instance).
@@ -104,6 +105,8 @@ pub(crate) fn enter<T: Guarded, R>(
     let result = f(store);
     let state = store.data();
     state.services().set_deadline(None);
-    state.stdio().flush();
+    if let Some(stdio) = state.stdio() {
+        stdio.flush();
+    }
     result.map_err(|e| classify(&e, &what(), state.services().policy(), state.refused()))
 }

@@ -59,7 +59,7 @@ pub struct WasmModule {
     runtime: Arc<Runtime>,
     pre: wasmtime::InstancePre<State>,
     services: HostServices,
-    wasi: WasiTemplate,
+    wasi: Arc<WasiTemplate>,
     live: Mutex<Option<(Store<State>, Instance)>>,
 }
 
@@ -80,7 +80,7 @@ impl WasmModule {
         env: &[(String, String)],
     ) -> Result<Self, PluginError> {
         let pre = prepare(&runtime, compiled, origin, services.policy())?;
-        let wasi = WasiTemplate::new(services.policy()).with_env(env);
+        let wasi = Arc::new(WasiTemplate::new(services.policy()).with_env(env));
         let live = instantiate(&runtime, &pre, &services, &wasi)?;
         Ok(WasmModule {
             runtime,

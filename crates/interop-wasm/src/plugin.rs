@@ -48,7 +48,7 @@ struct Inner {
     runtime: Arc<Runtime>,
     pre: InstancePre<State>,
     services: HostServices,
-    wasi: WasiTemplate,
+    wasi: Arc<WasiTemplate>,
     handlers: Vec<String>,
     /// Extism plugins' vars, kept across calls and shared by the instances.
     extism_vars: Option<Vars>,
@@ -122,7 +122,7 @@ impl WasmPlugin {
         let inner = Arc::new(Inner {
             runtime,
             pre,
-            wasi: WasiTemplate::new(services.policy()),
+            wasi: Arc::new(WasiTemplate::new(services.policy())),
             services,
             handlers: names,
             extism_vars: (abi == WasmAbi::Extism).then(Vars::default),

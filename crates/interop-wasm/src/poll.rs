@@ -92,7 +92,7 @@ fn wasi_poll(
 ) -> wasmtime::Result<i32> {
     let fuel = caller.as_context_mut().hostcall_fuel();
     let (data, state) = memory.data_and_store_mut(caller);
-    let ctx = &mut state.wasi;
+    let ctx = state.wasi();
     ctx.set_hostcall_fuel(fuel);
     let mut memory = wiggle::GuestMemory::Unshared(data);
     runtime::in_tokio(p1::poll_oneoff(

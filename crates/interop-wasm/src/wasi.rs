@@ -122,14 +122,14 @@ impl WasiTemplate {
     }
 }
 
-/// The WASI context of a command module run by `interop run`: the policy's grants, the
-/// variables `env`, the given arguments, and the process's own stdin/stdout/stderr.
+/// The WASI context of a command module run by `interop run` from `template` (the
+/// policy's grants and the given variables): the given arguments, and the process's own
+/// stdin/stdout/stderr.
 pub(crate) fn command_ctx(
+    template: &WasiTemplate,
     services: &HostServices,
     args: &[String],
-    env: &[(String, String)],
 ) -> WasiP1Ctx {
-    let template = WasiTemplate::new(services.policy()).with_env(env);
     let mut builder = template.builder(services.policy());
     builder.args(args).inherit_stdio();
     builder.build_p1()

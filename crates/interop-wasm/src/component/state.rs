@@ -51,7 +51,7 @@ impl Guarded for ComponentState {
     fn refused(&self) -> Option<&str> {
         self.limits.refused.as_deref()
     }
-    fn stdio(&self) -> &CapturedOutput {
-        &self.stdio
+    fn stdio(&self) -> Option<&CapturedOutput> {
+        Some(&self.stdio)
     }
 }
