@@ -22,7 +22,6 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
-#include <vector>
 
 #include "heap.h"
 #include "memory.h"
@@ -526,10 +525,9 @@ int ijs_call(ijs_rt* rt, const char* path, size_t path_len, const char* args, si
       if (status == kFailed) rt->out = "arguments are not a JSON array";
     }
   }
-  if (status != kOk) {
-    // Said above.
-  } else if (!caller->Call(e.context, v8::Undefined(iso), args_len > 0 ? 1 : 0, &list)
-                  .ToLocal(&value)) {
+  if (status != kOk) return Finish(rt, status, out, out_len);
+  if (!caller->Call(e.context, v8::Undefined(iso), args_len > 0 ? 1 : 0, &list)
+           .ToLocal(&value)) {
     status = Caught(rt, e.context, tc);
   } else if (value->StrictEquals(rt->not_found.Get(iso))) {
     rt->out = "not found";
